@@ -1,0 +1,277 @@
+// The Backend interface: tensors that live on a device and the ops of OPS.md, implemented twice (webgpu, cpu).
+
+export type DType = 'f32' | 'i32' | 'u32';
+export type TypedArray = Float32Array | Int32Array | Uint32Array;
+
+/** A handle to device memory. Data stays on the device until read with `Backend.read`. */
+export interface Tensor {
+  readonly id: number;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly size: number;
+  /** Offset in elements into the storage it views (0 for a tensor that owns its storage). */
+  readonly offset: number;
+  readonly label: string;
+}
+
+/** What a backend runs on: the adapter for webgpu, the reason for the fallback for cpu. */
+export interface BackendInfo {
+  kind: 'webgpu' | 'cpu';
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** Why this is the CPU backend (WebGPU missing, forced by the user, ...). */
+  reason?: string;
+  limits: Record<string, number>;
+  features: string[];
+}
+
+/** A recorded sequence of ops, replayed by `Backend.run` without re-encoding work on the JS side. */
+export interface Program {
+  readonly label: string;
+  /** Dispatches per replay (0 on the CPU backend). */
+  readonly dispatches: number;
+}
+
+export type ActivationKind = 'relu' | 'gelu' | 'silu' | 'tanh';
+export const ACTIVATIONS: readonly ActivationKind[] = ['relu', 'gelu', 'silu', 'tanh'];
+
+export type PreferenceLossType =
+  | 'sigmoid'
+  | 'robust'
+  | 'hinge'
+  | 'ipo'
+  | 'sppo_hard'
+  | 'nca_pair'
+  | 'apo_zero'
+  | 'simpo';
+export const PREFERENCE_LOSS_TYPES: readonly PreferenceLossType[] = [
+  'sigmoid',
+  'robust',
+  'hinge',
+  'ipo',
+  'sppo_hard',
+  'nca_pair',
+  'apo_zero',
+  'simpo',
+];
+
+export type DistillKind = 'forward_kl' | 'reverse_kl' | 'jsd';
+export const DISTILL_KINDS: readonly DistillKind[] = ['forward_kl', 'reverse_kl', 'jsd'];
+
+export interface MatmulDims {
+  M: number;
+  K: number;
+  N: number;
+  /** a is stored [K,M] and used transposed. */
+  transA?: boolean;
+  /** b is stored [N,K] and used transposed. */
+  transB?: boolean;
+  /** c += op(a) op(b) instead of c = op(a) op(b). */
+  accumulate?: boolean;
+}
+
+export interface LinearDims {
+  N: number;
+  IN: number;
+  OUT: number;
+}
+
+export interface RowDims {
+  R: number;
+  C: number;
+}
+
+export interface SequenceDims {
+  B: number;
+  T: number;
+  V: number;
+  /** Divide each row's sum by its number of unmasked tokens (IPO, SimPO). */
+  average: boolean;
+}
+
+export interface PreferenceAttrs {
+  lossType: PreferenceLossType;
+  beta: number;
+  labelSmoothing: number;
+  /** SimPO's target margin. */
+  gamma: number;
+}
+
+export interface PreferenceOutputs {
+  losses: Tensor; // [B]
+  loss: Tensor; // [1] mean of losses
+  chosenRewards: Tensor; // [B]
+  rejectedRewards: Tensor; // [B]
+  /** d loss / d policyChosenLogps, written (not accumulated). */
+  dPolicyChosen: Tensor; // [B]
+  /** d loss / d policyRejectedLogps, written (not accumulated). */
+  dPolicyRejected: Tensor; // [B]
+}
+
+export interface PreferenceInputs {
+  policyChosenLogps: Tensor; // [B]
+  policyRejectedLogps: Tensor; // [B]
+  referenceChosenLogps: Tensor; // [B]
+  referenceRejectedLogps: Tensor; // [B]
+}
+
+export interface DistillAttrs {
+  R: number;
+  V: number;
+  kind: DistillKind;
+  /** JSD mixing weight (ignored by the KL kinds). */
+  beta: number;
+  temperature: number;
+  /** Multiply by T^2 (Hinton KD). */
+  scaleT2: boolean;
+}
+
+export interface AdamWParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+export type RandomKind = 'bits' | 'uniform' | 'normal' | 'index';
+
+export interface RandomParams {
+  kind: RandomKind;
+  /** 64-bit seed as two u32 words: the Philox key. */
+  seedLo: number;
+  seedHi: number;
+  /** Which use of randomness this is (data, init, noise, ...): counter word 1. */
+  stream: number;
+  /** Normal draws: mean + std * z. Uniform draws: mean + std * u (default 0, 1). */
+  mean?: number;
+  std?: number;
+  /** Index draws (into an i32 tensor): floor(u * n), in [0, n). */
+  n?: number;
+}
+
+export type MetricMode = 'mean' | 'diff' | 'greater';
+
+/** Where logMetric writes: history[(clock[0] % rows) * M + slot]. */
+export interface MetricAt {
+  mode: MetricMode;
+  slot: number;
+  M: number;
+  rows: number;
+}
+
+export type DeviceErrorListener = (error: Error) => void;
+
+export interface Backend {
+  readonly kind: 'webgpu' | 'cpu';
+  readonly info: BackendInfo;
+  /** A view's offset must be a multiple of this many elements. */
+  readonly alignElements: number;
+
+  // ---- memory ----
+  tensor(shape: readonly number[], opts?: { dtype?: DType; label?: string; data?: ArrayLike<number> }): Tensor;
+  /** A tensor over `base`'s storage starting `offset` elements in (multiple of alignElements). */
+  view(base: Tensor, offset: number, shape: readonly number[], label?: string): Tensor;
+  /** Upload; ordered after every op issued before it. */
+  write(t: Tensor, data: ArrayLike<number>): void;
+  read(t: Tensor): Promise<TypedArray>;
+  /** Return a tensor's storage to the pool (views are free to drop). */
+  release(t: Tensor): void;
+  /** Device buffers alive right now (tensors, uniforms, staging): a leak check. */
+  liveBuffers(): number;
+
+  // ---- execution ----
+  /** Record the ops `fn` issues once; `run` replays them. `fn` must not write or read. */
+  record(label: string, fn: () => void): Program;
+  run(program: Program, times?: number): void;
+  /** Submit what has been issued. */
+  flush(): void;
+  /** Resolve when every issued op has finished on the device. */
+  sync(): Promise<void>;
+  /** Called once if the device is lost or reports an error; the backend is unusable afterwards. */
+  onDeviceError(listener: DeviceErrorListener): void;
+  destroy(): void;
+
+  // ---- elementwise (elementwise.wgsl) ----
+  fill(out: Tensor, value: number): void;
+  /** dst[i] = src[i] for i < src.size. */
+  copy(dst: Tensor, src: Tensor): void;
+  /** y[i] = a * x[i] + b * y[i]. */
+  axpby(y: Tensor, x: Tensor, a: number, b: number): void;
+  /** out[0] (+)= scale * sum(x): a deterministic tree sum. */
+  sum(out: Tensor, x: Tensor, scale: number, accumulate?: boolean): void;
+  /** clock[0] += 1 (u32): the on-device step counter that random ops and adamw read. */
+  tick(clock: Tensor): void;
+
+  // ---- OPS.md ----
+  matmul(c: Tensor, a: Tensor, b: Tensor, dims: MatmulDims): void;
+  /** y[N,OUT] = x[N,IN] w[IN,OUT] + b[OUT]. */
+  linearForward(y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, dims: LinearDims): void;
+  /** Accumulates: dx += dy w^T, dw += x^T dy, db += colsum(dy). dx null for inputs that need no gradient. */
+  linearBackward(dx: Tensor | null, dw: Tensor, db: Tensor | null, dy: Tensor, x: Tensor, w: Tensor, dims: LinearDims): void;
+  activationForward(y: Tensor, x: Tensor, kind: ActivationKind): void;
+  /** Accumulates dx += dy * f'(x). */
+  activationBackward(dx: Tensor, dy: Tensor, x: Tensor, kind: ActivationKind): void;
+  softmaxForward(y: Tensor, x: Tensor, dims: RowDims): void;
+  /** Accumulates dx += y * (dy - sum(dy*y)). */
+  softmaxBackward(dx: Tensor, dy: Tensor, y: Tensor, dims: RowDims): void;
+  logSoftmaxForward(y: Tensor, x: Tensor, dims: RowDims): void;
+  /** Accumulates dx += dy - exp(y) * sum(dy). */
+  logSoftmaxBackward(dx: Tensor, dy: Tensor, y: Tensor, dims: RowDims): void;
+  /** loss[1] = sum(mask * nll) / sum(mask). */
+  crossEntropyForward(loss: Tensor, logits: Tensor, targets: Tensor, mask: Tensor, dims: { R: number; V: number }): void;
+  /** Accumulates dlogits += scale * mask * (softmax - onehot) / sum(mask). */
+  crossEntropyBackward(
+    dlogits: Tensor,
+    logits: Tensor,
+    targets: Tensor,
+    mask: Tensor,
+    dims: { R: number; V: number; scale?: number },
+  ): void;
+  /** logps[B] = sum_t mask * log_softmax(logits)[target] (/ sum_t mask when average). Fused, no [B,T,V] temporary. */
+  sequenceLogpsForward(logps: Tensor, logits: Tensor, targets: Tensor, mask: Tensor, dims: SequenceDims): void;
+  /** Accumulates dlogits += dlogps[b] * mask * (onehot - softmax) (/ sum_t mask when average). */
+  sequenceLogpsBackward(
+    dlogits: Tensor,
+    dlogps: Tensor,
+    logits: Tensor,
+    targets: Tensor,
+    mask: Tensor,
+    dims: SequenceDims,
+  ): void;
+  /** Loss, rewards and gradient in one pass (TRL dpo_loss conventions). */
+  preferenceLoss(out: PreferenceOutputs, inp: PreferenceInputs, attrs: PreferenceAttrs): void;
+  /** loss[1]; when dstudent is given it is accumulated with d loss / d student_logits. */
+  distillLoss(loss: Tensor, dstudent: Tensor | null, student: Tensor, teacher: Tensor, mask: Tensor, attrs: DistillAttrs): void;
+  /** loss[1] = mean((pred - target)^2); dpred accumulated with its gradient (times scale) when given. */
+  mse(loss: Tensor, dpred: Tensor | null, pred: Tensor, target: Tensor, scale?: number): void;
+  /** Diffusion-DPO loss[1]; gradients w.r.t. the model predictions accumulated when given. */
+  diffusionDpoLoss(
+    loss: Tensor,
+    dModelChosen: Tensor | null,
+    dModelRejected: Tensor | null,
+    inp: {
+      modelChosen: Tensor;
+      modelRejected: Tensor;
+      refChosen: Tensor;
+      refRejected: Tensor;
+      targetChosen: Tensor;
+      targetRejected: Tensor;
+    },
+    attrs: { B: number; D: number; beta: number },
+  ): void;
+  /** One AdamW step over a flat buffer; step[0] (u32) is the step after increment (1 first). */
+  adamw(param: Tensor, m: Tensor, v: Tensor, grad: Tensor, step: Tensor, hp: AdamWParams): void;
+  /** out[n, :] = table[idx[n], :] for C-wide rows; bitwise, so any 32-bit dtype (C = 1 gathers elements). */
+  embeddingForward(out: Tensor, table: Tensor, idx: Tensor, C: number): void;
+  /** Accumulates dtable[idx[n], :] += dout[n, :], deterministically. */
+  embeddingBackward(dtable: Tensor, dout: Tensor, idx: Tensor, C: number): void;
+  /** A per-step batch metric into a device-side history row: mean(a), mean(a - b) or mean(a > b). */
+  logMetric(history: Tensor, a: Tensor, b: Tensor | null, clock: Tensor, at: MetricAt): void;
+  /** Raw Philox 4x32-10: bits[N,4] and/or uniform[N,4] from counter[N,4] and key[2]. */
+  philox(bits: Tensor | null, uniform: Tensor | null, counter: Tensor, key: Tensor): void;
+  /** Fill out with draws; element i uses counter (i/4, stream, clock[0], 0) word i%4. Normals by Box-Muller. */
+  random(out: Tensor, clock: Tensor | null, params: RandomParams): void;
+}

@@ -1,0 +1,335 @@
+// Oracle fixtures (PyTorch autograd, float64): parse, run on a backend, compare as OPS.md defines.
+
+import type { Backend, DistillKind, PreferenceLossType, Tensor, TypedArray, ActivationKind } from './backend';
+import { ACTIVATIONS, DISTILL_KINDS, PREFERENCE_LOSS_TYPES } from './backend';
+import { matmulBackward } from './ops';
+
+export interface FixtureTensor {
+  shape: number[];
+  data: number[];
+  dtype?: 'f32' | 'i32' | 'u32';
+}
+
+export interface Fixture {
+  op: string;
+  attrs: Record<string, number | string | boolean>;
+  inputs: Record<string, FixtureTensor>;
+  outputs: Record<string, FixtureTensor>;
+  grads: Record<string, FixtureTensor>;
+  objective: string;
+  tolerance: { rtol: number; atol: number };
+}
+
+export class FixtureFormatError extends Error {}
+
+export interface Mismatch {
+  quantity: string;
+  index: number;
+  got: number;
+  want: number;
+  error: number;
+}
+
+export interface FixtureResult {
+  op: string;
+  passed: boolean;
+  mismatches: Mismatch[];
+  /** Largest |got - want| / |want| over elements with |want| > atol (0 when none). */
+  maxRelError: number;
+  maxAbsError: number;
+}
+
+export const FIXTURE_OPS = [
+  'matmul',
+  'linear',
+  'activation',
+  'softmax',
+  'log_softmax',
+  'cross_entropy',
+  'sequence_logps',
+  'preference_loss',
+  'distill_loss',
+  'mse',
+  'diffusion_dpo_loss',
+  'adamw',
+  'philox',
+] as const;
+
+function fail(msg: string): never {
+  throw new FixtureFormatError(msg);
+}
+
+function checkTensor(where: string, t: unknown): FixtureTensor {
+  if (typeof t !== 'object' || t === null) fail(`${where} is not an object`);
+  const { shape, data, dtype } = t as Record<string, unknown>;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`${where}.shape is not a list of sizes`);
+  if (!Array.isArray(data) || !data.every((d) => typeof d === 'number')) fail(`${where}.data is not a list of numbers`);
+  const n = (shape as number[]).reduce((a, b) => a * b, 1);
+  if (data.length !== n) fail(`${where} has ${data.length} values for shape [${(shape as number[]).join(', ')}] (${n})`);
+  if (dtype !== undefined && dtype !== 'i32' && dtype !== 'u32' && dtype !== 'f32') fail(`${where}.dtype ${String(dtype)} is unknown`);
+  return { shape: shape as number[], data: data as number[], dtype: dtype as FixtureTensor['dtype'] };
+}
+
+/** Validate a parsed JSON value as a fixture; throws FixtureFormatError saying what is wrong. */
+export function parseFixture(json: unknown): Fixture {
+  if (typeof json !== 'object' || json === null) fail('not a JSON object');
+  const o = json as Record<string, unknown>;
+  if (typeof o.op !== 'string') fail('missing "op"');
+  if (!(FIXTURE_OPS as readonly string[]).includes(o.op)) fail(`unknown op "${o.op}"`);
+  const section = (name: string, required: boolean): Record<string, FixtureTensor> => {
+    const s = o[name];
+    if (s === undefined && !required) return {};
+    if (typeof s !== 'object' || s === null) fail(`missing "${name}"`);
+    return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, checkTensor(`${name}.${k}`, v)]));
+  };
+  const tol = o.tolerance as Record<string, unknown> | undefined;
+  if (!tol || typeof tol.rtol !== 'number' || typeof tol.atol !== 'number') fail('missing "tolerance" {rtol, atol}');
+  return {
+    op: o.op,
+    attrs: (o.attrs ?? {}) as Fixture['attrs'],
+    inputs: section('inputs', true),
+    outputs: section('outputs', true),
+    grads: section('grads', false),
+    objective: typeof o.objective === 'string' ? o.objective : 'none',
+    tolerance: { rtol: tol.rtol, atol: tol.atol },
+  };
+}
+
+/** Run one fixture on a backend and compare every output and gradient. */
+export async function runFixture(be: Backend, fx: Fixture): Promise<FixtureResult> {
+  const made: Tensor[] = [];
+  const input = (name: string): Tensor => {
+    const t = fx.inputs[name] ?? fail(`${fx.op}: missing input "${name}"`);
+    const shape = t.shape.length === 0 ? [1] : t.shape;
+    const tensor = be.tensor(shape, { dtype: t.dtype ?? 'f32', label: name, data: t.data });
+    made.push(tensor);
+    return tensor;
+  };
+  const zeros = (shape: readonly number[], label: string, dtype: 'f32' | 'u32' = 'f32'): Tensor => {
+    const tensor = be.tensor(shape.length === 0 ? [1] : shape, { dtype, label });
+    made.push(tensor);
+    return tensor;
+  };
+  const attr = <T extends number | string | boolean>(name: string, fallback?: T): T => {
+    const v = fx.attrs[name];
+    if (v === undefined) {
+      if (fallback === undefined) fail(`${fx.op}: missing attr "${name}"`);
+      return fallback;
+    }
+    return v as T;
+  };
+  const dims = (name: string) => (fx.inputs[name] ?? fail(`${fx.op}: missing input "${name}"`)).shape;
+  const got: Record<string, Tensor> = {};
+
+  switch (fx.op) {
+    case 'matmul': {
+      const a = input('a'), b = input('b'), dc = input('d_c');
+      const transA = attr<boolean>('transA', false), transB = attr<boolean>('transB', false);
+      const [M, K] = transA ? [dims('a')[1], dims('a')[0]] : dims('a');
+      const N = transB ? dims('b')[0] : dims('b')[1];
+      const md = { M, K, N, transA, transB };
+      got.c = zeros([M, N], 'c');
+      be.matmul(got.c, a, b, md);
+      got.a = zeros(dims('a'), 'da');
+      got.b = zeros(dims('b'), 'db');
+      matmulBackward(be, got.a, got.b, dc, a, b, md);
+      break;
+    }
+    case 'linear': {
+      const x = input('x'), w = input('w'), b = input('b'), dy = input('d_y');
+      const [N, IN] = dims('x');
+      const OUT = dims('w')[1];
+      got.y = zeros([N, OUT], 'y');
+      be.linearForward(got.y, x, w, b, { N, IN, OUT });
+      got.x = zeros([N, IN], 'dx');
+      got.w = zeros([IN, OUT], 'dw');
+      got.b = zeros([OUT], 'db');
+      be.linearBackward(got.x, got.w, got.b, dy, x, w, { N, IN, OUT });
+      break;
+    }
+    case 'activation': {
+      const kind = attr<string>('kind');
+      if (!ACTIVATIONS.includes(kind as ActivationKind)) fail(`activation: unknown kind "${kind}"`);
+      const x = input('x'), dy = input('d_y');
+      got.y = zeros(dims('x'), 'y');
+      be.activationForward(got.y, x, kind as ActivationKind);
+      got.x = zeros(dims('x'), 'dx');
+      be.activationBackward(got.x, dy, x, kind as ActivationKind);
+      break;
+    }
+    case 'softmax':
+    case 'log_softmax': {
+      const x = input('x'), dy = input('d_y');
+      const shape = dims('x');
+      const C = shape[shape.length - 1];
+      const R = shape.reduce((p, q) => p * q, 1) / C;
+      got.y = zeros(shape, 'y');
+      got.x = zeros(shape, 'dx');
+      if (fx.op === 'softmax') {
+        be.softmaxForward(got.y, x, { R, C });
+        be.softmaxBackward(got.x, dy, got.y, { R, C });
+      } else {
+        be.logSoftmaxForward(got.y, x, { R, C });
+        be.logSoftmaxBackward(got.x, dy, got.y, { R, C });
+      }
+      break;
+    }
+    case 'cross_entropy': {
+      const logits = input('logits'), targets = input('targets'), mask = input('mask');
+      const [R, V] = dims('logits');
+      got.loss = zeros([1], 'loss');
+      be.crossEntropyForward(got.loss, logits, targets, mask, { R, V });
+      got.logits = zeros([R, V], 'dlogits');
+      be.crossEntropyBackward(got.logits, logits, targets, mask, { R, V });
+      break;
+    }
+    case 'sequence_logps': {
+      const logits = input('logits'), targets = input('targets'), mask = input('mask'), dl = input('d_logps');
+      const [B, T, V] = dims('logits');
+      const sd = { B, T, V, average: attr<boolean>('average', false) };
+      got.logps = zeros([B], 'logps');
+      be.sequenceLogpsForward(got.logps, logits, targets, mask, sd);
+      got.logits = zeros([B, T, V], 'dlogits');
+      be.sequenceLogpsBackward(got.logits, dl, logits, targets, mask, sd);
+      break;
+    }
+    case 'preference_loss': {
+      const lossType = attr<string>('loss_type');
+      if (!PREFERENCE_LOSS_TYPES.includes(lossType as PreferenceLossType)) fail(`preference_loss: unknown loss_type "${lossType}"`);
+      const B = dims('policy_chosen_logps')[0];
+      got.losses = zeros([B], 'losses');
+      got.loss = zeros([1], 'loss');
+      got.chosen_rewards = zeros([B], 'chosen_rewards');
+      got.rejected_rewards = zeros([B], 'rejected_rewards');
+      got.policy_chosen_logps = zeros([B], 'd_policy_chosen');
+      got.policy_rejected_logps = zeros([B], 'd_policy_rejected');
+      be.preferenceLoss(
+        {
+          losses: got.losses,
+          loss: got.loss,
+          chosenRewards: got.chosen_rewards,
+          rejectedRewards: got.rejected_rewards,
+          dPolicyChosen: got.policy_chosen_logps,
+          dPolicyRejected: got.policy_rejected_logps,
+        },
+        {
+          policyChosenLogps: input('policy_chosen_logps'),
+          policyRejectedLogps: input('policy_rejected_logps'),
+          referenceChosenLogps: input('reference_chosen_logps'),
+          referenceRejectedLogps: input('reference_rejected_logps'),
+        },
+        {
+          lossType: lossType as PreferenceLossType,
+          beta: attr<number>('beta'),
+          labelSmoothing: attr<number>('label_smoothing', 0),
+          gamma: attr<number>('gamma', 0),
+        },
+      );
+      break;
+    }
+    case 'distill_loss': {
+      const kind = attr<string>('kind');
+      if (!DISTILL_KINDS.includes(kind as DistillKind)) fail(`distill_loss: unknown kind "${kind}"`);
+      const s = input('student_logits'), t = input('teacher_logits'), mask = input('mask');
+      const [R, V] = dims('student_logits');
+      got.loss = zeros([1], 'loss');
+      got.student_logits = zeros([R, V], 'dstudent');
+      be.distillLoss(got.loss, got.student_logits, s, t, mask, {
+        R,
+        V,
+        kind: kind as DistillKind,
+        beta: attr<number>('beta', 0.5),
+        temperature: attr<number>('temperature', 1),
+        scaleT2: attr<boolean>('scale_t2', false),
+      });
+      break;
+    }
+    case 'mse': {
+      const pred = input('pred'), target = input('target');
+      got.loss = zeros([1], 'loss');
+      got.pred = zeros(dims('pred'), 'dpred');
+      be.mse(got.loss, got.pred, pred, target);
+      break;
+    }
+    case 'diffusion_dpo_loss': {
+      const [B, D] = dims('model_pred_chosen');
+      got.loss = zeros([1], 'loss');
+      got.model_pred_chosen = zeros([B, D], 'd_model_chosen');
+      got.model_pred_rejected = zeros([B, D], 'd_model_rejected');
+      be.diffusionDpoLoss(
+        got.loss,
+        got.model_pred_chosen,
+        got.model_pred_rejected,
+        {
+          modelChosen: input('model_pred_chosen'),
+          modelRejected: input('model_pred_rejected'),
+          refChosen: input('ref_pred_chosen'),
+          refRejected: input('ref_pred_rejected'),
+          targetChosen: input('target_chosen'),
+          targetRejected: input('target_rejected'),
+        },
+        { B, D, beta: attr<number>('beta') },
+      );
+      break;
+    }
+    case 'adamw': {
+      got.param = input('param');
+      got.m = input('m');
+      got.v = input('v');
+      const grad = input('grad');
+      const step = be.tensor([1], { dtype: 'u32', label: 'step', data: [attr<number>('step')] });
+      made.push(step);
+      be.adamw(got.param, got.m, got.v, grad, step, {
+        lr: attr<number>('lr'),
+        beta1: attr<number>('beta1'),
+        beta2: attr<number>('beta2'),
+        eps: attr<number>('eps'),
+        weightDecay: attr<number>('weight_decay'),
+      });
+      break;
+    }
+    case 'philox': {
+      const counter = input('counter'), key = input('key');
+      const n = dims('counter')[0];
+      got.bits = zeros([n, 4], 'bits', 'u32');
+      got.uniform = zeros([n, 4], 'uniform');
+      be.philox(got.bits, got.uniform, counter, key);
+      break;
+    }
+    default:
+      fail(`unknown op "${fx.op}"`);
+  }
+
+  const { rtol, atol } = fx.tolerance;
+  const mismatches: Mismatch[] = [];
+  let maxRelError = 0;
+  let maxAbsError = 0;
+  const compare = (quantity: string, want: FixtureTensor, values: TypedArray) => {
+    for (let i = 0; i < want.data.length; i++) {
+      const w = want.data[i];
+      const g = values[i];
+      const err = Math.abs(g - w);
+      // A float32 result equal to the float64 oracle rounded to float32 is exact: the philox uniforms (tolerance 0)
+      // are float64 values that float32 cannot hold.
+      const exact = values instanceof Float32Array && g === Math.fround(w);
+      if (!(err <= atol + rtol * Math.abs(w)) && !exact) mismatches.push({ quantity, index: i, got: g, want: w, error: err });
+      if (Number.isFinite(err)) {
+        maxAbsError = Math.max(maxAbsError, err);
+        if (Math.abs(w) > atol) maxRelError = Math.max(maxRelError, err / Math.abs(w));
+      } else {
+        maxAbsError = Infinity;
+        maxRelError = Infinity;
+      }
+    }
+  };
+  for (const [name, want] of Object.entries(fx.outputs)) {
+    const t = got[name] ?? fail(`${fx.op}: the fixture has an output "${name}" that this op does not produce`);
+    compare(name, want, await be.read(t));
+  }
+  for (const [name, want] of Object.entries(fx.grads)) {
+    const t = got[name] ?? fail(`${fx.op}: the fixture has a gradient for "${name}" that this op does not produce`);
+    compare(`grad ${name}`, want, await be.read(t));
+  }
+  for (const t of made) be.release(t);
+  return { op: fx.op, passed: mismatches.length === 0, mismatches, maxRelError, maxAbsError };
+}

@@ -1,0 +1,53 @@
+// Test helpers: one WebGPU (Dawn) backend per test file, the CPU twin, and the fixtures folder.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+import type { Backend } from '../../src/engine/backend';
+import { CpuBackend } from '../../src/engine/cpu/backend';
+import { createNodeWebGPUBackend } from '../../src/engine/node';
+import { parseFixture, type Fixture } from '../../src/engine/fixtures';
+
+let gpu: Promise<Backend> | null = null;
+
+/** The Dawn backend shared by the tests of one file; destroyed after them. */
+export function webgpu(): Promise<Backend> {
+  if (!gpu) {
+    gpu = createNodeWebGPUBackend();
+    afterAll(async () => (await gpu!).destroy());
+  }
+  return gpu;
+}
+
+export const cpu = (): Backend => new CpuBackend('tests');
+
+export const FIXTURE_DIR = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+
+export function fixtures(prefix = ''): { file: string; fixture: Fixture }[] {
+  if (!existsSync(FIXTURE_DIR)) throw new Error(`fixtures folder not found at ${FIXTURE_DIR}`);
+  return readdirSync(FIXTURE_DIR)
+    .filter((f) => f.endsWith('.json') && f.startsWith(prefix))
+    .sort()
+    .map((file) => ({ file, fixture: parseFixture(JSON.parse(readFileSync(FIXTURE_DIR + file, 'utf8'))) }));
+}
+
+/** Deterministic test data: a small LCG, so failures reproduce. */
+export function randn(n: number, seed = 1, scale = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 0.5) / 2 ** 32;
+  };
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(next())) * Math.cos(2 * Math.PI * next()) * scale;
+  return out;
+}
+
+/** Element-wise |got - want| <= atol + rtol |want|; returns the first offending index or -1. */
+export function firstMismatch(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number): number {
+  if (got.length !== want.length) return 0;
+  for (let i = 0; i < got.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]))) return i;
+  }
+  return -1;
+}
