@@ -26,7 +26,7 @@ export async function createBrowserBackend(opts: { forceCpu?: boolean } = {}): P
         : 'this browser has no WebGPU (navigator.gpu is missing)',
     );
   }
-  let adapter: GPUAdapter | null = null;
+  let adapter: GPUAdapter | null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   } catch (e) {

@@ -312,7 +312,9 @@ export async function runFixture(be: Backend, fx: Fixture): Promise<FixtureResul
       // A float32 result equal to the float64 oracle rounded to float32 is exact: the philox uniforms (tolerance 0)
       // are float64 values that float32 cannot hold.
       const exact = values instanceof Float32Array && g === Math.fround(w);
-      if (!(err <= atol + rtol * Math.abs(w)) && !exact) mismatches.push({ quantity, index: i, got: g, want: w, error: err });
+      if (!(err <= atol + rtol * Math.abs(w)) && !exact) {
+        mismatches.push({ quantity, index: i, got: g, want: w, error: err });
+      }
       if (Number.isFinite(err)) {
         maxAbsError = Math.max(maxAbsError, err);
         if (Math.abs(w) > atol) maxRelError = Math.max(maxRelError, err / Math.abs(w));

@@ -29,9 +29,14 @@ export function nodeShaderSources(): Record<string, string> {
 
 type WebGPUModule = typeof import('webgpu');
 
+/** The Dawn instance behind each adapter and device: once the GC collects an instance, its devices crash or hang. */
+const instances = new WeakMap<GPUAdapter | GPUDevice, GPU>();
+
 async function adapterFrom(mod: WebGPUModule, flags: string[]): Promise<GPUAdapter | null> {
   const gpu = mod.create(flags);
-  return gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (adapter) instances.set(adapter, gpu);
+  return adapter;
 }
 
 export interface NodeDeviceOptions {
@@ -70,6 +75,7 @@ export async function nodeDevice(opts: NodeDeviceOptions = {}): Promise<{ adapte
       maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
     },
   });
+  instances.set(device, instances.get(adapter)!);
   return { adapter, device };
 }
 

@@ -11,15 +11,18 @@ import type {
   LinearDims,
   MetricAt,
   MatmulDims,
+  PairLabelParams,
   PreferenceAttrs,
   PreferenceInputs,
   PreferenceOutputs,
   Program,
   RandomParams,
   RowDims,
+  SampleParams,
   SequenceDims,
   Tensor,
   TypedArray,
+  WindowDims,
 } from '../backend';
 import { GpuContext, type RecordedProgram } from './context';
 import { GpuTensor, checkShape, shapeSize } from './tensor';
@@ -39,6 +42,10 @@ import { adamw } from './kernels/adamw';
 import { philox, random } from './kernels/philox';
 import { embeddingBackward, embeddingForward } from './kernels/embedding';
 import { logMetric } from './kernels/metric';
+import { windowForward } from './kernels/window';
+import { sampleForward } from './kernels/sample';
+import { sequenceSumBackward, sequenceSumForward } from './kernels/sequence_sum';
+import { pairLabelForward } from './kernels/pair_label';
 
 // A function, not a constant: GPUBufferUsage exists only where WebGPU does (in Node once nodeDevice() installed
 // Dawn's globals), and this module must load without it so that the CPU fallback can still be created.
@@ -180,7 +187,9 @@ export class WebGPUBackend implements Backend {
     } catch (e) {
       // A device lost during the read rejects with a bare AbortError: report the loss itself when it is known.
       this.check();
-      throw new Error(`reading ${g.label} failed: ${(e as Error).name}: ${(e as Error).message || 'no message'}`);
+      throw new Error(`reading ${g.label} failed: ${(e as Error).name}: ${(e as Error).message || 'no message'}`, {
+        cause: e,
+      });
     }
     this.check();
     const raw = stage.getMappedRange(0, g.size * 4).slice(0);
@@ -338,9 +347,24 @@ export class WebGPUBackend implements Backend {
   philox(bits: Tensor | null, uniform: Tensor | null, counter: Tensor, key: Tensor): void {
     philox(this.ctx, bits, uniform, counter, key);
   }
+  window(out: Tensor, tokens: Tensor, dims: WindowDims): void {
+    windowForward(this.ctx, out, tokens, dims);
+  }
+  sample(tokens: Tensor, logits: Tensor, clock: Tensor, params: SampleParams): void {
+    sampleForward(this.ctx, tokens, logits, clock, params);
+  }
+  sequenceSumForward(out: Tensor, x: Tensor, mask: Tensor, dims: { B: number; T: number }): void {
+    sequenceSumForward(this.ctx, out, x, mask, dims);
+  }
+  sequenceSumBackward(dx: Tensor, dout: Tensor, mask: Tensor, dims: { B: number; T: number }): void {
+    sequenceSumBackward(this.ctx, dx, dout, mask, dims);
+  }
+  pairLabel(chosen: Tensor, rejected: Tensor, rewards: Tensor, clock: Tensor, params: PairLabelParams): void {
+    pairLabelForward(this.ctx, chosen, rejected, rewards, clock, params);
+  }
   random(out: Tensor, clock: Tensor | null, params: RandomParams): void {
-    this.zero ??= this.tensor([1], { dtype: 'u32', label: 'clock:zero', data: [0] });
-    random(this.ctx, out, clock ?? this.zero, params);
+    // The zero clock is made only when needed: a tensor upload cannot happen while a program is recorded.
+    random(this.ctx, out, clock ?? (this.zero ??= this.tensor([1], { dtype: 'u32', label: 'clock:zero', data: [0] })), params);
   }
   private zero: Tensor | null = null;
 }

@@ -1,0 +1,99 @@
+// Diffusion-DPO loss (Wallace et al.): -logsig(-0.5 beta (model_diff - ref_diff)) averaged over pairs, where each
+// diff is the per-row MSE on the chosen sample minus that on the rejected one; and its gradient w.r.t. the model.
+
+override WG: u32 = 256u; // invocations per workgroup
+override TPR: u32 = 256u; // invocations per row: a power of two dividing WG (WG for the one-workgroup sum)
+override SIGN: f32 = 1.0; // grad: +1 for the chosen predictions, -1 for the rejected ones
+
+struct Params {
+  B: u32,
+  D: u32,
+  beta: f32,
+  _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> u: Params;
+
+var<workgroup> red: array<vec4<f32>, WG>;
+
+// Fixed-order tree over each row's TPR lanes (deterministic); every lane gets its row's total.
+fn seg_sum(lid: u32, v: vec4<f32>) -> vec4<f32> {
+  red[lid] = v;
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var k = TPR / 2u; k > 0u; k = k >> 1u) {
+    if (lane < k) {
+      red[lid] = red[lid] + red[lid + k];
+    }
+    workgroupBarrier();
+  }
+  return red[lid - lane];
+}
+
+// ---- rows: scratch[b] = loss of pair b, scratch[B + b] = d loss / d model_diff_b scaled for the grad pass ----
+@group(0) @binding(1) var<storage, read> model_chosen: array<f32>;    // [B, D]
+@group(0) @binding(2) var<storage, read> model_rejected: array<f32>;  // [B, D]
+@group(0) @binding(3) var<storage, read> ref_chosen: array<f32>;      // [B, D]
+@group(0) @binding(4) var<storage, read> ref_rejected: array<f32>;    // [B, D]
+@group(0) @binding(5) var<storage, read> target_chosen: array<f32>;   // [B, D]
+@group(0) @binding(6) var<storage, read> target_rejected: array<f32>; // [B, D]
+@group(0) @binding(7) var<storage, read_write> scratch: array<f32>;   // [2B]
+
+@compute @workgroup_size(WG)
+fn rows(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let b = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let lane = lid % TPR;
+  // Rows past B read nothing but still reach the barriers.
+  let n = select(0u, u.D, b < u.B);
+  let base = b * u.D;
+  var acc = vec4<f32>(0.0);
+  for (var j = lane; j < n; j = j + TPR) {
+    let i = base + j;
+    let tc = target_chosen[i];
+    let tr = target_rejected[i];
+    let e = vec4<f32>(model_chosen[i] - tc, model_rejected[i] - tr, ref_chosen[i] - tc, ref_rejected[i] - tr);
+    acc = acc + e * e;
+  }
+  let s = seg_sum(lid, acc) / f32(u.D);
+  if (lane == 0u && b < u.B) {
+    let x = -0.5 * u.beta * ((s.x - s.y) - (s.z - s.w));
+    scratch[b] = -log_sigmoid(x);
+    // d loss / d model_chosen = sig(-x) * 0.5 beta * 2 (model - target) / D, over the mean's B.
+    scratch[u.B + b] = sigmoid_f32(-x) * u.beta / (f32(u.B) * f32(u.D));
+  }
+}
+
+// ---- finish (one workgroup, TPR = WG): loss = mean of the pair losses ----
+@group(0) @binding(1) var<storage, read_write> loss: array<f32>;  // [1]
+@group(0) @binding(2) var<storage, read> fin_scratch: array<f32>; // [2B]
+
+@compute @workgroup_size(WG)
+fn finish(@builtin(local_invocation_index) lid: u32) {
+  var acc = 0.0;
+  for (var b = lid; b < u.B; b = b + WG) {
+    acc = acc + fin_scratch[b];
+  }
+  let total = seg_sum(lid, vec4<f32>(acc, 0.0, 0.0, 0.0)).x;
+  if (lid == 0u) {
+    loss[0] = total / f32(u.B);
+  }
+}
+
+// ---- grad: dmodel[b, j] += SIGN * coef[b] * (model[b, j] - target[b, j]) (`target` is a WGSL reserved word) ----
+@group(0) @binding(1) var<storage, read_write> dmodel: array<f32>;  // [B, D]
+@group(0) @binding(2) var<storage, read> coef: array<f32>;          // [2B]: coefficients at [B, 2B)
+@group(0) @binding(3) var<storage, read> model: array<f32>;         // [B, D]
+@group(0) @binding(4) var<storage, read> tgt: array<f32>;           // [B, D]
+
+@compute @workgroup_size(WG)
+fn grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg, WG);
+  if (i >= u.B * u.D) {
+    return;
+  }
+  dmodel[i] = dmodel[i] + SIGN * coef[u.B + i / u.D] * (model[i] - tgt[i]);
+}

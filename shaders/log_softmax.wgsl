@@ -1,0 +1,93 @@
+// Log-softmax over the last axis of [R, C] and its backward: TPR invocations per row, tree reductions in workgroup memory.
+
+override WG: u32 = 256; // invocations per workgroup
+override TPR: u32 = 256; // invocations per row: a power of two dividing WG, so short rows share a workgroup
+
+struct Params {
+  R: u32,
+  C: u32,
+}
+
+@group(0) @binding(0) var<uniform> u: Params;
+
+var<workgroup> red_lse: array<vec2<f32>, WG>;
+var<workgroup> red_sum: array<f32, WG>;
+
+// Fixed-order trees over each row's TPR lanes (deterministic); every lane gets its row's total.
+fn row_lse(lid: u32, v: vec2<f32>) -> vec2<f32> {
+  red_lse[lid] = v;
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
+    if (lane < s) {
+      red_lse[lid] = lse_join(red_lse[lid], red_lse[lid + s]);
+    }
+    workgroupBarrier();
+  }
+  return red_lse[lid - lane];
+}
+
+fn row_sum(lid: u32, v: f32) -> f32 {
+  red_sum[lid] = v;
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
+    if (lane < s) {
+      red_sum[lid] = red_sum[lid] + red_sum[lid + s];
+    }
+    workgroupBarrier();
+  }
+  return red_sum[lid - lane];
+}
+
+// ---- forward: y = x - max - log(sum(exp(x - max))) ----
+@group(0) @binding(1) var<storage, read_write> y: array<f32>; // [R, C]
+@group(0) @binding(2) var<storage, read> x: array<f32>;       // [R, C]
+
+@compute @workgroup_size(WG)
+fn forward(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let row = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let lane = lid % TPR;
+  // Lanes of rows past R loop zero times but still reach the barriers.
+  let n = select(0u, u.C, row < u.R);
+  let base = row * u.C;
+  var st = LSE_EMPTY;
+  for (var c = lane; c < n; c = c + TPR) {
+    st = lse_add(st, x[base + c]);
+  }
+  st = row_lse(lid, st);
+  let lse = st.x + log(st.y);
+  for (var c = lane; c < n; c = c + TPR) {
+    y[base + c] = x[base + c] - lse;
+  }
+}
+
+// ---- backward: dx += dy - exp(y) * sum(dy) ----
+@group(0) @binding(1) var<storage, read_write> dx: array<f32>; // [R, C]
+@group(0) @binding(2) var<storage, read> dy: array<f32>;       // [R, C]
+@group(0) @binding(3) var<storage, read> by: array<f32>;       // [R, C] the forward output
+
+@compute @workgroup_size(WG)
+fn backward(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let row = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let lane = lid % TPR;
+  let n = select(0u, u.C, row < u.R);
+  let base = row * u.C;
+  var acc = 0.0;
+  for (var c = lane; c < n; c = c + TPR) {
+    acc = acc + dy[base + c];
+  }
+  let total = row_sum(lid, acc);
+  for (var c = lane; c < n; c = c + TPR) {
+    let i = base + c;
+    dx[i] = dx[i] + dy[i] - exp(by[i]) * total;
+  }
+}

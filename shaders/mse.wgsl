@@ -1,0 +1,64 @@
+// Mean squared error: loss = mean((pred - target)^2) by a deterministic tree sum, fused with dpred += its gradient.
+
+override WG: u32 = 256; // invocations per workgroup (a power of two: the tree halves it)
+
+struct Params {
+  n: u32,      // elements of pred and target
+  groups: u32, // workgroups of this launch; each strides over the elements by groups * WG
+  post: f32,   // 1/n when this launch writes the loss itself, 1 when it writes partials
+  grad: f32,   // scale * 2 / n: the gradient's factor
+}
+
+@group(0) @binding(0) var<uniform> u: Params;
+
+var<workgroup> tree: array<f32, WG>;
+
+fn tree_sum(lid: u32, v: f32) -> f32 {
+  tree[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      tree[lid] = tree[lid] + tree[lid + s];
+    }
+    workgroupBarrier();
+  }
+  return tree[0];
+}
+
+// ---- forward: out[g] = post * sum over this workgroup's elements of (pred - target)^2 ----
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> pred: array<f32>;
+@group(0) @binding(3) var<storage, read> tgt: array<f32>;
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  var acc = 0.0;
+  for (var i = wid.x * WG + lid; i < u.n; i = i + u.groups * WG) {
+    let d = pred[i] - tgt[i];
+    acc = acc + d * d;
+  }
+  let total = tree_sum(lid, acc);
+  if (lid == 0u) {
+    out[wid.x] = u.post * total;
+  }
+}
+
+// ---- forward and backward: the same, and dpred += grad * (pred - target) on the way ----
+@group(0) @binding(1) var<storage, read_write> g_out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> g_dpred: array<f32>;
+@group(0) @binding(3) var<storage, read> g_pred: array<f32>;
+@group(0) @binding(4) var<storage, read> g_target: array<f32>;
+
+@compute @workgroup_size(WG)
+fn forward_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  var acc = 0.0;
+  for (var i = wid.x * WG + lid; i < u.n; i = i + u.groups * WG) {
+    let d = g_pred[i] - g_target[i];
+    acc = acc + d * d;
+    g_dpred[i] = g_dpred[i] + u.grad * d;
+  }
+  let total = tree_sum(lid, acc);
+  if (lid == 0u) {
+    g_out[wid.x] = u.post * total;
+  }
+}

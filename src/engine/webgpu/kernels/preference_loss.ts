@@ -1,0 +1,63 @@
+// Encoder for shaders/preference_loss.wgsl: the fused DPO-family loss, rewards and gradient.
+
+import {
+  PREFERENCE_LOSS_TYPES,
+  type PreferenceAttrs,
+  type PreferenceInputs,
+  type PreferenceOutputs,
+} from '../../backend';
+import { grid, packParams, type GpuContext } from '../context';
+
+const WG = 256;
+
+/**
+ * One dispatch when the device binds 10 storage buffers per stage; otherwise (the WebGPU default limit is 8)
+ * a forward dispatch and a backward dispatch that recomputes the per-pair terms. `fused` is for tests.
+ */
+export function preferenceLoss(
+  ctx: GpuContext,
+  out: PreferenceOutputs,
+  inp: PreferenceInputs,
+  attrs: PreferenceAttrs,
+  fused = ctx.device.limits.maxStorageBuffersPerShaderStage >= 10,
+): void {
+  const B = inp.policyChosenLogps.size;
+  const LOSS = PREFERENCE_LOSS_TYPES.indexOf(attrs.lossType);
+  if (LOSS < 0) throw new Error(`preference_loss: unknown loss type "${attrs.lossType}"`);
+  const params = packParams([
+    ['u32', B],
+    ['f32', attrs.beta],
+    ['f32', attrs.labelSmoothing],
+    ['f32', attrs.gamma],
+  ]);
+  const inputs = [inp.policyChosenLogps, inp.policyRejectedLogps, inp.referenceChosenLogps, inp.referenceRejectedLogps];
+  const forwardOut = [out.losses, out.loss, out.chosenRewards, out.rejectedRewards];
+  const constants = { LOSS, WG };
+  if (fused) {
+    ctx.dispatch({
+      shader: 'preference_loss',
+      entry: 'main',
+      constants,
+      params,
+      bindings: [...inputs, ...forwardOut, out.dPolicyChosen, out.dPolicyRejected],
+      workgroups: [1],
+    });
+    return;
+  }
+  ctx.dispatch({
+    shader: 'preference_loss',
+    entry: 'forward',
+    constants,
+    params,
+    bindings: [...inputs, ...forwardOut],
+    workgroups: [1],
+  });
+  ctx.dispatch({
+    shader: 'preference_loss',
+    entry: 'backward',
+    constants,
+    params,
+    bindings: [...inputs, out.dPolicyChosen, out.dPolicyRejected],
+    workgroups: grid(B / WG),
+  });
+}
