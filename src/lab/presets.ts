@@ -14,13 +14,33 @@ const bandit = {
   kind: 'bandit',
   prompts: 4,
   responses: 12,
-  rewardScale: 1,
+  rewardScale: 4,
   referenceTemperature: 1,
   pairs: 2048,
   pairSource: 'reference',
 } as const;
 
-const dpo = { kind: 'preference', name: 'dpo', steps: 400, batch: 64, beta: 0.1, optimizer: { lr: 0.05 } } as const;
+const dpo = { kind: 'preference', name: 'dpo', steps: 400, batch: 64, beta: 0.5, optimizer: { lr: 0.05 } } as const;
+
+/**
+ * Sequences: a language from a hidden order-2 Markov chain with three likely successors per state (multimodal).
+ * The hidden reward here is the oracle log-likelihood of a sequence: the true quality of a sample.
+ */
+const language = {
+  kind: 'sequences',
+  vocab: 16,
+  length: 12,
+  order: 2,
+  successors: 3,
+  spread: 0.5,
+  reward: { count: 0, likelihood: 1 },
+} as const;
+
+const teacherModel = { kind: 'token-mlp', context: 2, embed: 16, width: 64, depth: 1 } as const;
+/** Sees one previous token only: it cannot represent an order-2 language, so it must choose what to give up. */
+const smallStudent = { kind: 'token-mlp', context: 1, embed: 16, width: 32, depth: 1 } as const;
+const sftTeacher = { kind: 'sft', steps: 400, batch: 32, optimizer: { lr: 0.02 } } as const;
+const distillStudent = { kind: 'distill', steps: 300, batch: 32, optimizer: { lr: 0.02 } } as const;
 
 export const PRESETS: readonly Preset[] = [
   {
@@ -34,8 +54,8 @@ export const PRESETS: readonly Preset[] = [
     name: 'dpo-large-beta',
     title: 'A large beta keeps the policy near the reference',
     watch:
-      'With $\\beta = 5$ the KL penalty dominates: `kl/reference` stays small and the policy bars barely move from the reference, even as the loss falls.',
-    config: { seed: 1, world: bandit, stages: [{ ...dpo, beta: 5 }], metrics: { every: 10 } },
+      'With $\\beta = 20$ the KL penalty dominates: `kl/reference` stays small and the policy bars barely move from the reference, even as the loss falls.',
+    config: { seed: 1, world: bandit, stages: [{ ...dpo, beta: 20 }], metrics: { every: 10 } },
   },
   {
     name: 'dpo-sparse-coverage',
@@ -45,7 +65,7 @@ export const PRESETS: readonly Preset[] = [
     config: {
       seed: 3,
       world: { ...bandit, responses: 24, coverage: 0.17, pairSource: 'uniform', pairs: 512 },
-      stages: [{ ...dpo, steps: 600, beta: 0.05 }],
+      stages: [{ ...dpo, steps: 600, beta: 0.1 }],
       metrics: { every: 10 },
     },
   },
@@ -74,6 +94,99 @@ export const PRESETS: readonly Preset[] = [
     watch:
       'IPO regresses the log-ratio margin to $\\frac{1}{2\\beta}$ instead of pushing it to infinity: `rewards/margins` levels off instead of growing without bound.',
     config: { seed: 1, world: bandit, stages: [{ ...dpo, lossType: 'ipo' }], metrics: { every: 10 } },
+  },
+  {
+    name: 'distill-forward-kl',
+    title: 'Distillation with forward KL: a small student covers the teacher modes',
+    watch:
+      'First SFT trains a teacher on oracle samples: `nll/model` falls toward `nll/oracle`, the floor. Then a student that sees only the previous token learns the teacher per token by minimizing $\\mathrm{KL}(p_T \\| p_S)$. This forward KL is mean-seeking: wherever the teacher puts mass the student must too, so with too little context it spreads over every mode it cannot tell apart. Watch its `entropy` stay high and its `nll/model` settle above `nll/teacher`; `reward/true` (the oracle log-likelihood of its samples) is poor: it also samples between the modes. Compare with the reverse-KL preset.',
+    config: {
+      seed: 1,
+      world: language,
+      models: { teacher: teacherModel, student: smallStudent },
+      stages: [sftTeacher, { ...distillStudent, divergence: 'forward_kl' }],
+      metrics: { every: 25 },
+    },
+  },
+  {
+    name: 'distill-reverse-kl',
+    title: 'Distillation with reverse KL: the same student seeks one mode',
+    watch:
+      'The same teacher and student, now minimizing $\\mathrm{KL}(p_S \\| p_T)$. Reverse KL is mode-seeking: the student is punished for putting mass where the teacher has little, not for missing modes. Its `entropy` ends lower than with forward KL, its held-out `nll/model` higher (it gave up modes the oracle uses), and its samples score a better `reward/true` (oracle log-likelihood): precision traded for coverage.',
+    config: {
+      seed: 1,
+      world: language,
+      models: { teacher: teacherModel, student: smallStudent },
+      stages: [sftTeacher, { ...distillStudent, divergence: 'reverse_kl' }],
+      metrics: { every: 25 },
+    },
+  },
+  {
+    name: 'distill-on-policy',
+    title: 'On-policy distillation: the student learns on its own samples',
+    watch:
+      'As in GKD (Agarwal et al. 2024), each step the student samples its own sequences $y \\sim p_S$ and the teacher scores every token of them with reverse KL $\\sum_t \\mathrm{KL}(p_S(\\cdot \\mid y_{<t}) \\| p_T(\\cdot \\mid y_{<t}))$. The student is corrected on the contexts it actually reaches when generating, not only on oracle text: its samples reach a clearly better `reward/true` (oracle log-likelihood) than offline distillation, with a lower `entropy`.',
+    config: {
+      seed: 1,
+      world: language,
+      models: { teacher: teacherModel, student: smallStudent },
+      stages: [sftTeacher, { ...distillStudent, divergence: 'reverse_kl', data: 'on_policy' }],
+      metrics: { every: 25 },
+    },
+  },
+  {
+    name: 'dpo-verbosity',
+    title: 'DPO games a length term in the reward: verbosity',
+    watch:
+      'Sequences can end (EOS) and the hidden reward that labels the preference pairs is $r(y) = \\#\\{\\text{target token}\\} + 0.5\\,|y|$: longer answers win most comparisons whatever they say. After SFT, DPO learns from pairs sampled from the reference: `rewards/margins` grows, and `samples/length` climbs toward the maximum length while `kl/reference` (a sampled estimate of $\\mathrm{KL}(\\pi_\\theta \\| \\pi_{ref})$ per sequence) grows and `nll/model` on oracle text worsens: the policy bought reward with length.',
+    config: {
+      seed: 1,
+      world: { ...language, length: 16, stop: 0.2, reward: { target: 3, count: 1, length: 0.5 } },
+      models: { policy: teacherModel },
+      stages: [
+        { ...sftTeacher, model: 'policy', steps: 300 },
+        {
+          kind: 'preference',
+          model: 'policy',
+          steps: 300,
+          batch: 32,
+          beta: 0.1,
+          pairs: 1024,
+          optimizer: { lr: 0.003 },
+        },
+      ],
+      metrics: { every: 25 },
+    },
+  },
+  {
+    name: 'teacher-student-dpo',
+    title: 'The pipeline: SFT teacher -> distilled student -> reward model vs DPO',
+    watch:
+      "SFT trains a teacher; a smaller student with the same context is distilled from it (forward KL) and its `nll/model` approaches `nll/teacher`. Then preference pairs are sampled from the student and labelled Bradley-Terry by a hidden reward that counts a target token. A reward model trained on them ranks held-out pairs (`pairs/accuracy`); DPO on the same pairs learns the implicit reward $\\beta \\log \\frac{\\pi_\\theta(y)}{\\pi_{ref}(y)}$, whose `pairs/accuracy` on the same held-out pairs can be compared, while the student's `reward/true` rises at the cost of `kl/reference`.",
+    config: {
+      seed: 1,
+      world: { ...language, reward: { target: 3, count: 1, likelihood: 0 } },
+      models: {
+        teacher: teacherModel,
+        student: { kind: 'token-mlp', context: 2, embed: 16, width: 48, depth: 1 },
+        rm: { kind: 'token-mlp', context: 2, embed: 8, width: 32, depth: 1 },
+      },
+      stages: [
+        sftTeacher,
+        { ...distillStudent, steps: 500, optimizer: { lr: 0.03 } },
+        { kind: 'reward_model', steps: 300, batch: 32, pairs: 1024 },
+        {
+          kind: 'preference',
+          model: 'student',
+          steps: 300,
+          batch: 32,
+          beta: 0.1,
+          pairs: 1024,
+          optimizer: { lr: 0.003 },
+        },
+      ],
+      metrics: { every: 25 },
+    },
   },
 ];
 
