@@ -1,5 +1,6 @@
 // The PrefLab command line (`npm run lab -- <command>`): a thin dispatcher to one module per command.
 
+import { PRESETS_USAGE, RUN_USAGE, presetsCommand, runCommand } from './run';
 import { EXIT_BAD_INPUT, EXIT_OK, VERIFY_USAGE, verifyCommand } from './verify';
 
 interface Command {
@@ -14,6 +15,16 @@ const COMMANDS: Record<string, Command> = {
     summary: 'check oracle fixtures (a folder or one .json) on the webgpu and/or cpu backend',
     usage: VERIFY_USAGE,
     run: (argv) => verifyCommand(argv),
+  },
+  run: {
+    summary: 'run an experiment (a preset or a config file) and write its metrics as JSON lines',
+    usage: RUN_USAGE,
+    run: runCommand,
+  },
+  presets: {
+    summary: 'list the built-in experiments',
+    usage: PRESETS_USAGE,
+    run: presetsCommand,
   },
 };
 

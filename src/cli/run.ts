@@ -1,6 +1,8 @@
 // `lab run` and `lab presets`: run an experiment headless and stream its metrics as JSON lines.
 
 import { createWriteStream, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createNodeBackend } from '../engine/node';
 import type { Backend } from '../engine/backend';
 import { parseConfig, type ExperimentConfig } from '../lab/config';
 import { Experiment } from '../lab/experiment';
@@ -20,13 +22,13 @@ export function loadConfig(source: string, steps?: number): ExperimentConfig {
     let text: string;
     try {
       text = readFileSync(source, 'utf8');
-    } catch {
-      throw new Error(`"${source}" is neither a preset (see \`lab presets\`) nor a readable config file`);
+    } catch (e) {
+      throw new Error(`"${source}" is neither a preset (see \`lab presets\`) nor a readable config file`, { cause: e });
     }
     try {
       input = JSON.parse(text);
     } catch (e) {
-      throw new Error(`${source} is not valid JSON: ${(e as Error).message}`);
+      throw new Error(`${source} is not valid JSON: ${(e as Error).message}`, { cause: e });
     }
   }
   if (steps !== undefined) {
@@ -47,6 +49,8 @@ export interface RunOptions {
   out?: string;
   /** Where progress goes (stderr); a TTY gets a redrawn bar, anything else plain lines. */
   progress?: NodeJS.WriteStream;
+  /** Receives each metric line when there is no --out file. */
+  lines?: (line: string) => void;
 }
 
 export async function runExperiment(be: Backend, cfg: ExperimentConfig, opts: RunOptions = {}): Promise<MetricRow[]> {
@@ -59,7 +63,10 @@ export async function runExperiment(be: Backend, cfg: ExperimentConfig, opts: Ru
   try {
     await exp.runToEnd((batch) => {
       rows.push(...batch);
-      for (const r of batch) sink?.write(metricLine(r) + '\n');
+      for (const r of batch) {
+        if (sink) sink.write(metricLine(r) + '\n');
+        else opts.lines?.(metricLine(r));
+      }
       const secs = (performance.now() - t0) / 1000;
       const rate = exp.done / Math.max(secs, 1e-9);
       const last = batch[batch.length - 1];
@@ -82,4 +89,93 @@ export async function runExperiment(be: Backend, cfg: ExperimentConfig, opts: Ru
     if (sink) await new Promise<void>((res) => sink.end(res));
   }
   return rows;
+}
+
+export const RUN_USAGE = `usage: lab run <config.json | preset-name> [--backend webgpu|cpu] [--steps N] [--out metrics.jsonl]
+
+Runs an experiment headless and writes one JSON object per logged step (OPS.md metric names) to --out,
+or to standard output when --out is not given. Progress goes to standard error: a bar with steps/s on a
+terminal, plain lines otherwise.`;
+
+export const PRESETS_USAGE = `usage: lab presets
+
+Lists the built-in experiments, one "name<TAB>title" per line.`;
+
+/** `lab run`: exit 0 when the run finished, 2 on a bad config or arguments, 1 when the run failed. */
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        backend: { type: 'string', default: 'webgpu' },
+        steps: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    console.error(`lab run: ${(e as Error).message}\n\n${RUN_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    console.log(RUN_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    console.error(`lab run: expected one config file or preset name\n\n${RUN_USAGE}`);
+    return 2;
+  }
+  const backend = values.backend;
+  if (backend !== 'webgpu' && backend !== 'cpu') {
+    console.error(`lab run: --backend must be webgpu or cpu (got "${backend}")`);
+    return 2;
+  }
+  let steps: number | undefined;
+  if (values.steps !== undefined) {
+    steps = Number(values.steps);
+    if (!Number.isInteger(steps) || steps < 1) {
+      console.error(`lab run: --steps must be a positive whole number (got "${values.steps}")`);
+      return 2;
+    }
+  }
+  let cfg: ExperimentConfig;
+  try {
+    cfg = loadConfig(positionals[0], steps);
+  } catch (e) {
+    console.error(`lab run: ${(e as Error).message}`);
+    return 2;
+  }
+  const be = await createNodeBackend(backend);
+  let failure: Error | null = null;
+  be.onDeviceError((e) => (failure = e));
+  try {
+    const rows = await runExperiment(be, cfg, {
+      out: values.out,
+      progress: process.stderr,
+      lines: values.out ? undefined : (line) => process.stdout.write(line + '\n'),
+    });
+    const last = rows.at(-1);
+    const bad = rows.find((r) => Object.values(r).some((x) => typeof x === 'number' && !Number.isFinite(x)));
+    if (bad) {
+      const metric = Object.keys(bad).find((k) => typeof bad[k] === 'number' && !Number.isFinite(bad[k] as number));
+      console.error(`lab run: the run diverged: ${metric} is ${String(bad[metric!])} at ${bad.stage} step ${bad.step}`);
+      return 1;
+    }
+    if (last) console.error(`done: ${rows.length} rows, final loss ${String(last.loss)}`);
+    return 0;
+  } catch (e) {
+    console.error(`lab run: ${(failure ?? (e as Error)).message}`);
+    return 1;
+  } finally {
+    be.destroy();
+  }
+}
+
+export function presetsCommand(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) console.log(PRESETS_USAGE);
+  else console.log(presetsText());
+  return Promise.resolve(0);
 }
