@@ -98,6 +98,15 @@ export function parseFixture(json: unknown): Fixture {
 /** Run one fixture on a backend and compare every output and gradient. */
 export async function runFixture(be: Backend, fx: Fixture): Promise<FixtureResult> {
   const made: Tensor[] = [];
+  try {
+    return await runFixtureInto(be, fx, made);
+  } finally {
+    for (const t of made) be.release(t);
+  }
+}
+
+/** runFixture's body; every tensor it creates goes into `made`, released by the caller even on a throw. */
+async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise<FixtureResult> {
   const input = (name: string): Tensor => {
     const t = fx.inputs[name] ?? fail(`${fx.op}: missing input "${name}"`);
     const shape = t.shape.length === 0 ? [1] : t.shape;
@@ -332,6 +341,5 @@ export async function runFixture(be: Backend, fx: Fixture): Promise<FixtureResul
     const t = got[name] ?? fail(`${fx.op}: the fixture has a gradient for "${name}" that this op does not produce`);
     compare(`grad ${name}`, want, await be.read(t));
   }
-  for (const t of made) be.release(t);
   return { op: fx.op, passed: mismatches.length === 0, mismatches, maxRelError, maxAbsError };
 }

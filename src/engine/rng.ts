@@ -55,7 +55,7 @@ function mulhi(a: number, b: number): number {
   return (aHi * bHi + (hiLo >>> 16) + (loHi >>> 16) + (cross >>> 16)) >>> 0;
 }
 
-/** Uniform in (0, 1) from the top 24 bits, as the shader computes it (exact in f32). */
+/** Uniform in (0, 1) from the top 24 bits, as the shader computes it (float64 here; the shader rounds to f32). */
 export function bitsToUniform(b: number): number {
   return ((b >>> 8) + 0.5) * 2 ** -24;
 }

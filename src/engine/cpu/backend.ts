@@ -10,15 +10,18 @@ import type {
   LinearDims,
   MetricAt,
   MatmulDims,
+  PairLabelParams,
   PreferenceAttrs,
   PreferenceInputs,
   PreferenceOutputs,
   Program,
   RandomParams,
   RowDims,
+  SampleParams,
   SequenceDims,
   Tensor,
   TypedArray,
+  WindowDims,
 } from '../backend';
 import { axpby, copy, fill, sum, tick } from './elementwise';
 import { matmulForward } from './matmul';
@@ -36,6 +39,10 @@ import { adamwForward } from './adamw';
 import { philoxForward, philoxRandom } from './philox';
 import { embeddingBackward, embeddingForward } from './embedding';
 import { metricForward } from './metric';
+import { windowForward } from './window';
+import { sampleForward } from './sample';
+import { sequenceSumBackward, sequenceSumForward } from './sequence_sum';
+import { pairLabelForward } from './pair_label';
 
 let nextId = 1;
 
@@ -67,6 +74,8 @@ export class CpuBackend implements Backend {
   readonly info: BackendInfo;
   readonly alignElements = 1;
   private live = 0;
+  /** Tensors that own their storage and have not been released (views are not counted). */
+  private readonly owned = new WeakSet<Tensor>();
   private recording = false;
 
   constructor(reason = 'CPU backend selected') {
@@ -93,7 +102,9 @@ export class CpuBackend implements Backend {
       data.set(opts.data);
     }
     this.live++;
-    return new CpuTensor(data, shape, dtype, 0, opts.label ?? 'tensor');
+    const t = new CpuTensor(data, shape, dtype, 0, opts.label ?? 'tensor');
+    this.owned.add(t);
+    return t;
   }
 
   view(base: Tensor, offset: number, shape: readonly number[], label?: string): Tensor {
@@ -115,7 +126,7 @@ export class CpuBackend implements Backend {
   }
 
   release(t: Tensor): void {
-    if ((t as CpuTensor).offset === 0) this.live--;
+    if (this.owned.delete(t)) this.live--;
   }
 
   liveBuffers(): number {
@@ -266,5 +277,20 @@ export class CpuBackend implements Backend {
   }
   random(out: Tensor, clock: Tensor | null, params: RandomParams): void {
     philoxRandom((out as CpuTensor).data, clock ? u32(clock)[0] : 0, params);
+  }
+  window(out: Tensor, tokens: Tensor, dims: WindowDims): void {
+    windowForward(i32(out), i32(tokens), dims);
+  }
+  sample(tokens: Tensor, logits: Tensor, clock: Tensor, params: SampleParams): void {
+    sampleForward(i32(tokens), f(logits), u32(clock)[0], params);
+  }
+  sequenceSumForward(out: Tensor, x: Tensor, mask: Tensor, dims: { B: number; T: number }): void {
+    sequenceSumForward(f(out), f(x), f(mask), dims);
+  }
+  sequenceSumBackward(dx: Tensor, dout: Tensor, mask: Tensor, dims: { B: number; T: number }): void {
+    sequenceSumBackward(f(dx), f(dout), f(mask), dims);
+  }
+  pairLabel(chosen: Tensor, rejected: Tensor, rewards: Tensor, clock: Tensor, params: PairLabelParams): void {
+    pairLabelForward(i32(chosen), i32(rejected), f(rewards), u32(clock)[0], params);
   }
 }

@@ -86,6 +86,7 @@ export class WebGPUBackend implements Backend {
   private readonly pool = new Map<number, GPUBuffer[]>();
   private readonly staging = new Map<number, GPUBuffer[]>();
   private live = 0;
+  private readonly released = new WeakSet<GpuTensor>();
   private lost: Error | null = null;
   private readonly listeners: DeviceErrorListener[] = [];
   private reported = false;
@@ -202,7 +203,9 @@ export class WebGPUBackend implements Backend {
 
   release(t: Tensor): void {
     const g = t as GpuTensor;
-    if (g.base) return;
+    // A view owns nothing; a second release must not hand the same buffer out twice.
+    if (g.base || this.released.has(g)) return;
+    this.released.add(g);
     const list = this.pool.get(g.buffer.size) ?? [];
     list.push(g.buffer);
     this.pool.set(g.buffer.size, list);

@@ -64,6 +64,8 @@ export class GpuContext {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   /** Bind group (+ its uniform buffer) per call signature; insertion order is LRU order. */
   private readonly calls = new Map<string, { bindGroup: GPUBindGroup; uniform: GPUBuffer | null }>();
+  /** Call sites used by a recorded program: replays need their bind groups and uniforms forever, so never evicted. */
+  private readonly pinned = new Map<string, { bindGroup: GPUBindGroup; uniform: GPUBuffer | null }>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private recording: Dispatch[] | null = null;
@@ -74,6 +76,8 @@ export class GpuContext {
   /** Dispatches encoded since creation (for the overhead benchmark). */
   dispatchCount = 0;
   submitCount = 0;
+  /** The matmul entry point chosen for this adapter by the autotune (null: the built-in default). */
+  matmulVariant: 'tiled' | 'register' | null = null;
 
   constructor(device: GPUDevice, sources: Record<string, string>) {
     this.device = device;
@@ -139,10 +143,13 @@ export class GpuContext {
     let key = `${call.shader}:${entry}:${call.constants ? JSON.stringify(call.constants) : ''}`;
     for (const t of tensors) key += `|${t.id}`;
     if (call.params) key += `|${new Uint32Array(call.params).join(',')}`;
+    const pin = this.pinned.get(key);
+    if (pin) return pin.bindGroup;
     const hit = this.calls.get(key);
     if (hit) {
       this.calls.delete(key);
-      this.calls.set(key, hit);
+      if (this.recording) this.pinned.set(key, hit);
+      else this.calls.set(key, hit);
       return hit.bindGroup;
     }
     let uniform: GPUBuffer | null = null;
@@ -165,6 +172,10 @@ export class GpuContext {
       layout: pipeline.getBindGroupLayout(0),
       entries,
     });
+    if (this.recording) {
+      this.pinned.set(key, { bindGroup, uniform });
+      return bindGroup;
+    }
     this.calls.set(key, { bindGroup, uniform });
     if (this.calls.size > MAX_CACHED_CALLS) {
       const [oldKey, old] = this.calls.entries().next().value as [string, { uniform: GPUBuffer | null }];
@@ -253,8 +264,9 @@ export class GpuContext {
   }
 
   destroy(): void {
-    for (const v of this.calls.values()) v.uniform?.destroy();
+    for (const v of [...this.calls.values(), ...this.pinned.values()]) v.uniform?.destroy();
     this.calls.clear();
+    this.pinned.clear();
     this.liveUniforms = 0;
     for (const t of this.scratches.values()) t.buffer.destroy();
     this.scratches.clear();
