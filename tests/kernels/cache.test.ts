@@ -12,6 +12,9 @@ describe('recorded programs outlive the eager call cache', () => {
     const scratch = be.tensor([4]);
     // Every fill value is a new call site: enough of them to cycle the whole eager cache.
     for (let i = 0; i < 5000; i++) be.fill(scratch, i);
+    // Let the deferred destruction of evicted uniforms happen before the replay.
+    await be.sync();
+    await new Promise((r) => setTimeout(r, 50));
     be.run(program, 3);
     expect([...(await be.read(y))]).toEqual(new Array(8).fill(7));
     const live = be.liveBuffers();
