@@ -25,6 +25,8 @@ export interface BackendInfo {
   reason?: string;
   limits: Record<string, number>;
   features: string[];
+  /** The matmul kernel variant in use (webgpu), chosen by the start-up autotune when it ran. */
+  matmul?: { variant: string; gflops: Record<string, number>; source: 'autotune' | 'cache' | 'default' };
 }
 
 /** A recorded sequence of ops, replayed by `Backend.run` without re-encoding work on the JS side. */
@@ -152,6 +154,44 @@ export interface RandomParams {
   n?: number;
 }
 
+/** Context windows of token ids: window p holds positions t0+p-C .. t0+p-1 of each [B, T] sequence. */
+export interface WindowDims {
+  B: number;
+  T: number;
+  /** Tokens per window. */
+  C: number;
+  /** First position and number of positions (t0 + P <= T + 1: a window never reads past the sequence). */
+  t0: number;
+  P: number;
+  /** The id read before a sequence starts (BOS). */
+  pad: number;
+  /** Write each window as one mixed-radix id sum_j w_j radix^(C-1-j) (an n-gram index); ids must be < radix. */
+  radix?: number;
+}
+
+export interface SampleParams {
+  B: number;
+  T: number;
+  V: number;
+  /** The column of tokens [B, T] written. */
+  t: number;
+  /** Softmax temperature (> 0). */
+  temperature: number;
+  seedLo: number;
+  seedHi: number;
+  stream: number;
+  /** An absorbing end token: where tokens[b, t-1] is `stop`, tokens[b, t] is `stop` too (-1: none). */
+  stop: number;
+}
+
+export interface PairLabelParams {
+  /** Pairs: pair b compares rows b and B + b of the rewards. */
+  B: number;
+  seedLo: number;
+  seedHi: number;
+  stream: number;
+}
+
 export type MetricMode = 'mean' | 'diff' | 'greater';
 
 /** Where logMetric writes: history[(clock[0] % rows) * M + slot]. */
@@ -220,9 +260,9 @@ export interface Backend {
   logSoftmaxForward(y: Tensor, x: Tensor, dims: RowDims): void;
   /** Accumulates dx += dy - exp(y) * sum(dy). */
   logSoftmaxBackward(dx: Tensor, dy: Tensor, y: Tensor, dims: RowDims): void;
-  /** loss[1] = sum(mask * nll) / sum(mask). */
+  /** loss[1] = sum(mask * nll) / sum(mask); 0 when sum(mask) is 0. Targets outside [0, V) are clamped into it. */
   crossEntropyForward(loss: Tensor, logits: Tensor, targets: Tensor, mask: Tensor, dims: { R: number; V: number }): void;
-  /** Accumulates dlogits += scale * mask * (softmax - onehot) / sum(mask). */
+  /** Accumulates dlogits += scale * mask * (softmax - onehot) / sum(mask); adds nothing when sum(mask) is 0. */
   crossEntropyBackward(
     dlogits: Tensor,
     logits: Tensor,
@@ -230,7 +270,7 @@ export interface Backend {
     mask: Tensor,
     dims: { R: number; V: number; scale?: number },
   ): void;
-  /** logps[B] = sum_t mask * log_softmax(logits)[target] (/ sum_t mask when average). Fused, no [B,T,V] temporary. */
+  /** logps[B] = sum_t mask * log_softmax(logits)[target] (/ sum_t mask when average, 0 for a fully masked row). Fused, no [B,T,V] temporary. */
   sequenceLogpsForward(logps: Tensor, logits: Tensor, targets: Tensor, mask: Tensor, dims: SequenceDims): void;
   /** Accumulates dlogits += dlogps[b] * mask * (onehot - softmax) (/ sum_t mask when average). */
   sequenceLogpsBackward(
@@ -274,4 +314,23 @@ export interface Backend {
   philox(bits: Tensor | null, uniform: Tensor | null, counter: Tensor, key: Tensor): void;
   /** Fill out with draws; element i uses counter (i/4, stream, clock[0], 0) word i%4. Normals by Box-Muller. */
   random(out: Tensor, clock: Tensor | null, params: RandomParams): void;
+
+  // ---- sequences (window.wgsl, sample.wgsl, sequence_sum.wgsl, pair_label.wgsl) ----
+  /** out[b, p, j] = tokens[b, t0+p-C+j] (i32), `pad` before the start; with radix, out[b, p] = the window's id. */
+  window(out: Tensor, tokens: Tensor, dims: WindowDims): void;
+  /**
+   * Writes tokens[b, t] (i32) = a draw from softmax(logits[b, :] / temperature) by inverse CDF of the uniform of
+   * word 0 of Philox(counter (b, stream, clock[0], t), key (seedLo, seedHi)); logits [B, V].
+   */
+  sample(tokens: Tensor, logits: Tensor, clock: Tensor, params: SampleParams): void;
+  /** out[b] = sum_t mask[b, t] x[b, t] (written). */
+  sequenceSumForward(out: Tensor, x: Tensor, mask: Tensor, dims: { B: number; T: number }): void;
+  /** Accumulates dx[b, t] += dout[b] mask[b, t]. */
+  sequenceSumBackward(dx: Tensor, dout: Tensor, mask: Tensor, dims: { B: number; T: number }): void;
+  /**
+   * Bradley-Terry labels of sampled pairs: rows b and B + b of rewards [2B]; row b wins with probability
+   * sigmoid(r[b] - r[B+b]), decided by u = uniform of word 0 of Philox(counter (b, stream, clock[0], 0)).
+   * Writes chosen[b] and rejected[b] (i32 row ids in [0, 2B)).
+   */
+  pairLabel(chosen: Tensor, rejected: Tensor, rewards: Tensor, clock: Tensor, params: PairLabelParams): void;
 }

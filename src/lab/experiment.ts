@@ -7,6 +7,7 @@ import type { ExperimentConfig } from './config';
 import { totalSteps } from './config';
 import type { MetricRow } from './metrics';
 import { buildBanditRun } from './stages/preference';
+import { buildSequencesRun } from './stages/sequences';
 
 /** What the UI draws of a run's current state; `kind` says which world it comes from. */
 export interface BanditSnapshot {
@@ -21,7 +22,25 @@ export interface BanditSnapshot {
   reward: Float32Array;
 }
 
-export type Snapshot = BanditSnapshot;
+/** Sequences drawn from a stage's model (or, for a reward model, held-out responses it scores). */
+export interface SequencesSnapshot {
+  kind: 'sequences';
+  stage: string;
+  /** The named model the stage trains. */
+  model: string;
+  V: number;
+  T: number;
+  /** EOS id, -1 when the language has fixed length. */
+  eos: number;
+  /** Sequences [n, T], their masks (1 up to and including EOS) and hidden rewards [n]. */
+  samples: Int32Array;
+  mask: Float32Array;
+  rewards: Float32Array;
+  /** A reward model's scores of the sequences [n]. */
+  scores?: Float32Array;
+}
+
+export type Snapshot = BanditSnapshot | SequencesSnapshot;
 
 export interface StageRunner {
   readonly name: string;
@@ -43,6 +62,8 @@ export function buildRun(be: Backend, config: ExperimentConfig): Run {
   switch (config.world.kind) {
     case 'bandit':
       return buildBanditRun(be, config);
+    case 'sequences':
+      return buildSequencesRun(be, config);
   }
 }
 

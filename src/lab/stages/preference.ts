@@ -202,10 +202,14 @@ export class PreferenceStageRunner implements StageRunner {
 
 /** A bandit run: a table policy [P, K] that starts at the reference, trained by each preference stage in turn. */
 export function buildBanditRun(be: Backend, config: ExperimentConfig): Run {
+  if (config.world.kind !== 'bandit') throw new Error(`a bandit run needs a bandit world, not ${config.world.kind}`);
   const d = makeBandit(config.world, config.seed);
   const policy = new ParamArena(be, [{ name: 'logits', shape: [d.P, d.K], init: d.referenceLogits }], 'policy');
   const reference = be.tensor([d.P, d.K], { label: 'reference:logits', data: d.referenceLogits });
-  const stages = config.stages.map((s, i) => new PreferenceStageRunner(be, config, s, i, d, policy, reference));
+  const stages = config.stages.map((s, i) => {
+    if (s.kind !== 'preference') throw new Error(`a bandit run has preference stages only, not ${s.kind}`);
+    return new PreferenceStageRunner(be, config, s, i, d, policy, reference);
+  });
   return {
     stages,
     release() {

@@ -1,0 +1,172 @@
+// A Bradley-Terry reward model on the sequences world: a token-MLP scores each token with the `context` tokens
+// ending at it, summed over the sequence; trained with -log sigmoid(r(y_w) - r(y_l)) on pairs sampled from a
+// policy (the same pairs a DPO stage on that policy samples), to compare with DPO's implicit reward.
+
+import type { Program } from '../../engine/backend';
+import type { RewardModelStage } from '../config';
+import type { SequencesSnapshot } from '../experiment';
+import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
+import { STREAM } from '../streams';
+import { trueRewards } from '../worlds/sequences';
+import { generatePairs, keyOf, pairAccuracy, pairBatches, releasePairs, SeqBatch, type PairSet } from './sequence-kit';
+import { Probe, SequenceStage, type SequenceRun } from './sequence-stage';
+
+/** Per-step metrics: the Bradley-Terry loss, and the reward model's scores of the training pairs. */
+export const REWARD_MODEL_STEP_METRICS = [
+  'loss',
+  'rewards/chosen',
+  'rewards/rejected',
+  'rewards/margins',
+  'rewards/accuracies',
+] as const;
+
+/** Sum over live positions of per-position scores [n*T] read back. */
+function sequenceScores(scores: Float32Array, mask: Float32Array, n: number, T: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n * T; i++) if (mask[i] !== 0) out[Math.floor(i / T)] += mask[i] * scores[i];
+  return out;
+}
+
+export class RewardModelStageRunner extends SequenceStage {
+  private heldPairs!: PairSet;
+  private held!: [Probe, Probe];
+  private evalProgram: Program | null = null;
+
+  constructor(
+    run: SequenceRun,
+    private readonly stage: RewardModelStage,
+    index: number,
+  ) {
+    super(run, stage, index, REWARD_MODEL_STEP_METRICS);
+  }
+
+  protected async start(): Promise<() => void> {
+    const { be, world, data, cfg } = this.run;
+    const T = data.T;
+    const st = this.stage;
+    const rm = this.model(st.model);
+    const policy = this.model(st.policy);
+    const s = rm.shape;
+    const B = st.batch;
+    const R = B * T;
+    this.resetOptimizer(rm);
+    const pairs = await generatePairs(
+      be,
+      world,
+      policy,
+      policy.params,
+      st.pairs,
+      keyOf(cfg.seed, STREAM.seqPairs),
+      keyOf(cfg.seed, STREAM.seqPairLabels),
+      `${this.name}:pairs`,
+    );
+    this.heldPairs = await generatePairs(
+      be,
+      world,
+      policy,
+      policy.params,
+      data.world.heldout,
+      keyOf(cfg.seed, STREAM.seqHeldoutPairs),
+      keyOf(cfg.seed, STREAM.seqHeldoutPairLabels),
+      `${this.name}:held_pairs`,
+    );
+    const held = pairBatches(this.run.be, this.run.world, this.heldPairs, `${this.name}:held_pairs`);
+    this.held = [
+      new Probe(be, rm, rm.params, held[0], `${this.name}:held_c`, true),
+      new Probe(be, rm, rm.params, held[1], `${this.name}:held_r`, true),
+    ];
+    const chosen = new SeqBatch(be, world, B, `${this.name}:chosen`);
+    const rejected = new SeqBatch(be, world, B, `${this.name}:rejected`);
+    this.onRelease(() => {
+      for (const b of [chosen, rejected, ...held]) b.release();
+      releasePairs(be, pairs);
+      releasePairs(be, this.heldPairs);
+    });
+    const wc = rm.work(R, `${this.name}:chosen`, true); // scores [B*T, 1]
+    const wr = rm.work(R, `${this.name}:rejected`, true);
+    const pick = this.tensor([B], 'pick', 'i32'); // [B] pairs of the set
+    const zeros = this.tensor([B], 'zeros'); // [B] a reference of log-prob 0: the loss is plain Bradley-Terry
+    const sc = this.tensor([B], 'score_chosen');
+    const sr = this.tensor([B], 'score_rejected');
+    const out = {
+      losses: this.tensor([B], 'losses'),
+      loss: this.tensor([1], 'loss'),
+      chosenRewards: this.tensor([B], 'chosen_rewards'),
+      rejectedRewards: this.tensor([B], 'rejected_rewards'),
+      dPolicyChosen: this.tensor([B], 'd_score_chosen'),
+      dPolicyRejected: this.tensor([B], 'd_score_rejected'),
+    };
+    const key = this.key(STREAM.batch);
+    const dims = { B, T };
+
+    return () => {
+      be.tick(this.clock);
+      be.random(pick, this.clock, { kind: 'index', n: pairs.N, ...key });
+      be.embeddingForward(chosen.tokens, pairs.chosen, pick, T); // [B, T]
+      be.embeddingForward(chosen.mask, pairs.chosenMask, pick, T);
+      be.embeddingForward(rejected.tokens, pairs.rejected, pick, T);
+      be.embeddingForward(rejected.mask, pairs.rejectedMask, pick, T);
+      const winC = chosen.issueWindows(s.C, true); // [B*T, C] ending at each token
+      const winR = rejected.issueWindows(s.C, true);
+      tokenMlpForward(be, s, rm.params, winC, wc);
+      tokenMlpForward(be, s, rm.params, winR, wr);
+      be.sequenceSumForward(sc, wc.out, chosen.mask, dims); // [B]
+      be.sequenceSumForward(sr, wr.out, rejected.mask, dims);
+      // sigmoid loss with beta 1 against a zero reference: -log sigmoid(r(y_w) - r(y_l)).
+      be.preferenceLoss(
+        out,
+        { policyChosenLogps: sc, policyRejectedLogps: sr, referenceChosenLogps: zeros, referenceRejectedLogps: zeros },
+        { lossType: 'sigmoid', beta: 1, labelSmoothing: 0, gamma: 0 },
+      );
+      be.fill(rm.arena.grads, 0);
+      zeroWork(be, wc);
+      zeroWork(be, wr);
+      be.sequenceSumBackward(wr.grad!.dout, out.dPolicyRejected, rejected.mask, dims);
+      be.sequenceSumBackward(wc.grad!.dout, out.dPolicyChosen, chosen.mask, dims);
+      tokenMlpBackward(be, s, rm.grads, rm.params, winR, wr);
+      tokenMlpBackward(be, s, rm.grads, rm.params, winC, wc);
+      be.adamw(rm.arena.params, rm.arena.m, rm.arena.v, rm.arena.grads, this.clock, st.optimizer);
+      this.logMetric(0, out.losses);
+      this.logMetric(1, out.chosenRewards);
+      this.logMetric(2, out.rejectedRewards);
+      this.logMetric(3, out.chosenRewards, out.rejectedRewards, 'diff');
+      this.logMetric(4, out.chosenRewards, out.rejectedRewards, 'greater');
+    };
+  }
+
+  /** Reward-model scores of the held-out pairs, chosen and rejected. */
+  private async heldScores(): Promise<[Float64Array, Float64Array]> {
+    const { be, data } = this.run;
+    this.evalProgram ??= be.record(`${this.name}:eval`, () => this.held.forEach((p) => p.issue()));
+    be.run(this.evalProgram);
+    const h = this.heldPairs.host;
+    return [
+      sequenceScores(await this.held[0].read(), h.chosenMask, this.heldPairs.N, data.T),
+      sequenceScores(await this.held[1].read(), h.rejectedMask, this.heldPairs.N, data.T),
+    ];
+  }
+
+  protected async periodMetrics(): Promise<Record<string, number>> {
+    const [c, r] = await this.heldScores();
+    return { 'pairs/accuracy': pairAccuracy(c, r, this.heldPairs) };
+  }
+
+  async snapshot(): Promise<SequencesSnapshot> {
+    await this.started();
+    const { data } = this.run;
+    const [scores] = await this.heldScores();
+    const h = this.heldPairs.host;
+    return {
+      kind: 'sequences',
+      stage: this.name,
+      model: this.stage.model,
+      V: data.V,
+      T: data.T,
+      eos: data.eos,
+      samples: h.chosen,
+      mask: h.chosenMask,
+      rewards: Float32Array.from(trueRewards(data, h.chosen, h.chosenMask, this.heldPairs.N)),
+      scores: Float32Array.from(scores),
+    };
+  }
+}

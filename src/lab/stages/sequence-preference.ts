@@ -1,0 +1,284 @@
+// The DPO family on the sequences world: every preference_loss type on sequence log-probs (length-averaged for
+// ipo and simpo), against the reference (a frozen copy of the policy at stage start). Offline: a fixed pair set
+// sampled from the reference; online: fresh pairs sampled from the current policy each step. Pairs are labelled
+// Bradley-Terry by the hidden reward, on the device. The whole step runs on the device.
+
+import type { Tensor } from '../../engine/backend';
+import { DEFAULT_SEQUENCE_PAIRS, type PreferenceStage } from '../config';
+import type { SequencesSnapshot } from '../experiment';
+import { PREFERENCE_STEP_METRICS } from '../metrics';
+import { tokenMlpBackward, tokenMlpForward, zeroWork, type TokenMlp, type TokenMlpTensors } from '../models/token-mlp';
+import { STREAM } from '../streams';
+import {
+  generatePairs,
+  keyOf,
+  pairAccuracy,
+  pairBatches,
+  releasePairs,
+  Sampler,
+  SeqBatch,
+  tokenStats,
+  type PairSet,
+} from './sequence-kit';
+import { LmEval, lmSnapshot, Probe, SequenceStage, type LmReport, type SequenceRun } from './sequence-stage';
+
+/** Length-averaged log-probs for the loss types that call for them (TRL). */
+const AVERAGED = new Set(['ipo', 'simpo']);
+
+export class SequencePreferenceStageRunner extends SequenceStage {
+  private eval!: LmEval;
+  private last: LmReport | null = null;
+  private referenceOnSamples!: Probe;
+  private heldPolicy!: [Probe, Probe];
+  private heldReference!: [Probe, Probe];
+  private heldPairs!: PairSet;
+  /** Reference log-probs of the held-out pairs (fixed for the stage), chosen and rejected. */
+  private heldRef: [Float64Array, Float64Array] | null = null;
+  private readonly average: boolean;
+
+  constructor(
+    run: SequenceRun,
+    private readonly stage: PreferenceStage,
+    index: number,
+  ) {
+    super(run, stage, index, PREFERENCE_STEP_METRICS);
+    this.average = AVERAGED.has(stage.lossType);
+  }
+
+  /** Sequence log-probs [N] of a pair set's chosen and rejected sequences under P, computed once now. */
+  private async setLogps(policy: TokenMlp, P: TokenMlpTensors, pairs: PairSet): Promise<[Tensor, Tensor]> {
+    const { be, data } = this.run;
+    const N = pairs.N;
+    const seq = { B: N, T: data.T, V: data.V, average: this.average };
+    const batches = pairBatches(this.run.be, this.run.world, pairs, `${this.name}:set`);
+    const work = policy.work(N * data.T, `${this.name}:set_reference`, false);
+    const out: [Tensor, Tensor] = [
+      this.tensor([N], 'reference_chosen_set'),
+      this.tensor([N], 'reference_rejected_set'),
+    ];
+    be.run(
+      be.record(`${this.name}:reference_set`, () => {
+        batches.forEach((b, i) => {
+          tokenMlpForward(be, policy.shape, P, b.issueWindows(policy.shape.C), work);
+          be.sequenceLogpsForward(out[i], work.out, b.tokens, b.mask, seq);
+        });
+      }),
+    );
+    await be.sync();
+    policy.releaseWork(work);
+    for (const b of batches) b.release();
+    return out;
+  }
+
+  protected async start(): Promise<() => void> {
+    const { be, world, data, cfg } = this.run;
+    const { T, V } = data;
+    const st = this.stage;
+    const policy = this.model(st.model!);
+    const s = policy.shape;
+    const B = st.batch;
+    const R = B * T;
+    this.resetOptimizer(policy);
+    // The reference: a frozen copy of the policy as it is now.
+    const refFlat = this.tensor([policy.arena.length], 'reference');
+    be.copy(refFlat, policy.arena.params);
+    const ref = policy.tensorsIn(refFlat);
+
+    const chosen = new SeqBatch(be, world, B, `${this.name}:chosen`);
+    const rejected = new SeqBatch(be, world, B, `${this.name}:rejected`);
+    this.onRelease(() => (chosen.release(), rejected.release()));
+    const wc = policy.work(R, `${this.name}:policy_chosen`, true); // logits [B*T, V]
+    const wr = policy.work(R, `${this.name}:policy_rejected`, true);
+    const pc = this.tensor([B], 'policy_chosen_logps');
+    const pr = this.tensor([B], 'policy_rejected_logps');
+    const rc = this.tensor([B], 'reference_chosen_logps');
+    const rr = this.tensor([B], 'reference_rejected_logps');
+    const out = {
+      losses: this.tensor([B], 'losses'),
+      loss: this.tensor([1], 'loss'),
+      chosenRewards: this.tensor([B], 'chosen_rewards'),
+      rejectedRewards: this.tensor([B], 'rejected_rewards'),
+      dPolicyChosen: this.tensor([B], 'd_policy_chosen_logps'),
+      dPolicyRejected: this.tensor([B], 'd_policy_rejected_logps'),
+    };
+    const seq = { B, T, V, average: this.average };
+
+    let draw: () => void;
+    if ((st.data ?? 'offline') === 'offline') {
+      const pairs = await generatePairs(
+        be,
+        world,
+        policy,
+        ref,
+        st.pairs ?? DEFAULT_SEQUENCE_PAIRS,
+        keyOf(cfg.seed, STREAM.seqPairs),
+        keyOf(cfg.seed, STREAM.seqPairLabels),
+        `${this.name}:pairs`,
+      );
+      this.onRelease(() => releasePairs(be, pairs));
+      // The reference log-probs of a fixed set are computed once and gathered per step.
+      const [refChosen, refRejected] = await this.setLogps(policy, ref, pairs); // [N] each
+      const pick = this.tensor([B], 'pick', 'i32'); // [B] pairs of the set
+      const key = this.key(STREAM.batch);
+      draw = () => {
+        be.random(pick, this.clock, { kind: 'index', n: pairs.N, ...key });
+        be.embeddingForward(chosen.tokens, pairs.chosen, pick, T); // [B, T]
+        be.embeddingForward(chosen.mask, pairs.chosenMask, pick, T);
+        be.embeddingForward(rejected.tokens, pairs.rejected, pick, T);
+        be.embeddingForward(rejected.mask, pairs.rejectedMask, pick, T);
+        be.embeddingForward(rc, refChosen, pick, 1); // [B]
+        be.embeddingForward(rr, refRejected, pick, 1);
+      };
+    } else {
+      // Online: 2B fresh samples of the current policy, paired (b, B + b) and labelled by the hidden reward.
+      const fresh = new SeqBatch(be, world, 2 * B, `${this.name}:fresh`);
+      const sampler = new Sampler(be, policy, 2 * B, `${this.name}:sampler`);
+      this.onRelease(() => (sampler.release(), fresh.release()));
+      const ci = this.tensor([B], 'chosen_rows', 'i32'); // [B] rows of fresh
+      const ri = this.tensor([B], 'rejected_rows', 'i32');
+      const rwc = policy.work(R, `${this.name}:reference_chosen`, false);
+      const rwr = policy.work(R, `${this.name}:reference_rejected`, false);
+      const sampleKey = this.key(STREAM.sample);
+      const labelKey = this.key(STREAM.label);
+      draw = () => {
+        sampler.issue(fresh, policy.params, this.clock, sampleKey);
+        fresh.issueReward();
+        be.pairLabel(ci, ri, fresh.reward, this.clock, { B, ...labelKey });
+        be.embeddingForward(chosen.tokens, fresh.tokens, ci, T); // [B, T]
+        be.embeddingForward(chosen.mask, fresh.mask, ci, T);
+        be.embeddingForward(rejected.tokens, fresh.tokens, ri, T);
+        be.embeddingForward(rejected.mask, fresh.mask, ri, T);
+        tokenMlpForward(be, s, ref, chosen.issueWindows(s.C), rwc);
+        tokenMlpForward(be, s, ref, rejected.issueWindows(s.C), rwr);
+        be.sequenceLogpsForward(rc, rwc.out, chosen.tokens, chosen.mask, seq);
+        be.sequenceLogpsForward(rr, rwr.out, rejected.tokens, rejected.mask, seq);
+      };
+    }
+
+    // Evaluation: the usual language-model report, the reference on the same samples (sampled KL), and the
+    // implicit reward on held-out pairs drawn from the reference.
+    this.heldPairs = await generatePairs(
+      be,
+      world,
+      policy,
+      ref,
+      data.world.heldout,
+      keyOf(cfg.seed, STREAM.seqHeldoutPairs),
+      keyOf(cfg.seed, STREAM.seqHeldoutPairLabels),
+      `${this.name}:held_pairs`,
+    );
+    const held = pairBatches(this.run.be, this.run.world, this.heldPairs, `${this.name}:held_pairs`);
+    this.onRelease(() => (held.forEach((b) => b.release()), releasePairs(be, this.heldPairs)));
+    this.heldPolicy = [
+      new Probe(be, policy, policy.params, held[0], `${this.name}:held_policy_c`),
+      new Probe(be, policy, policy.params, held[1], `${this.name}:held_policy_r`),
+    ];
+    this.heldReference = [
+      new Probe(be, policy, ref, held[0], `${this.name}:held_ref_c`),
+      new Probe(be, policy, ref, held[1], `${this.name}:held_ref_r`),
+    ];
+    this.eval = new LmEval(
+      be,
+      this.run,
+      policy,
+      this.key(STREAM.evalSample),
+      `${this.name}:eval`,
+      this.tensor.bind(this),
+      this.onRelease.bind(this),
+      (samples) => {
+        this.referenceOnSamples = new Probe(be, policy, ref, samples, `${this.name}:ref_on_samples`);
+        return () => {
+          this.referenceOnSamples.issue();
+          for (const p of this.heldPolicy) p.issue();
+        };
+      },
+    );
+
+    return () => {
+      be.tick(this.clock);
+      draw();
+      const winC = chosen.issueWindows(s.C); // [B*T, C]
+      const winR = rejected.issueWindows(s.C);
+      tokenMlpForward(be, s, policy.params, winC, wc);
+      tokenMlpForward(be, s, policy.params, winR, wr);
+      be.sequenceLogpsForward(pc, wc.out, chosen.tokens, chosen.mask, seq);
+      be.sequenceLogpsForward(pr, wr.out, rejected.tokens, rejected.mask, seq);
+      be.preferenceLoss(
+        out,
+        { policyChosenLogps: pc, policyRejectedLogps: pr, referenceChosenLogps: rc, referenceRejectedLogps: rr },
+        { lossType: st.lossType, beta: st.beta, labelSmoothing: st.labelSmoothing, gamma: st.gamma },
+      );
+      // Backward, in exact reverse order, into gradients zeroed by one fill (plus the passes' activation grads).
+      be.fill(policy.arena.grads, 0);
+      zeroWork(be, wc);
+      zeroWork(be, wr);
+      be.sequenceLogpsBackward(wr.grad!.dout, out.dPolicyRejected, wr.out, rejected.tokens, rejected.mask, seq);
+      be.sequenceLogpsBackward(wc.grad!.dout, out.dPolicyChosen, wc.out, chosen.tokens, chosen.mask, seq);
+      tokenMlpBackward(be, s, policy.grads, policy.params, winR, wr);
+      tokenMlpBackward(be, s, policy.grads, policy.params, winC, wc);
+      be.adamw(policy.arena.params, policy.arena.m, policy.arena.v, policy.arena.grads, this.clock, st.optimizer);
+      // Metrics, in PREFERENCE_STEP_METRICS order.
+      this.logMetric(0, out.losses);
+      this.logMetric(1, out.chosenRewards);
+      this.logMetric(2, out.rejectedRewards);
+      this.logMetric(3, out.chosenRewards, out.rejectedRewards, 'diff');
+      this.logMetric(4, out.chosenRewards, out.rejectedRewards, 'greater');
+      this.logMetric(5, pc);
+      this.logMetric(6, pr);
+    };
+  }
+
+  /** Sequence log-probs from logits read back: summed, or length-averaged for ipo and simpo. */
+  private logps(logits: Float32Array, b: 0 | 1): Float64Array {
+    const { data } = this.run;
+    const h = this.heldPairs.host;
+    const stats = tokenStats(
+      logits,
+      b === 0 ? h.chosen : h.rejected,
+      b === 0 ? h.chosenMask : h.rejectedMask,
+      this.heldPairs.N,
+      data.T,
+      data.V,
+    );
+    return this.average ? stats.avgLogp : stats.logp;
+  }
+
+  protected async periodMetrics(): Promise<Record<string, number>> {
+    const { be, data } = this.run;
+    const st = this.stage;
+    if (!this.heldRef) {
+      be.run(be.record(`${this.name}:held_reference`, () => this.heldReference.forEach((p) => p.issue())));
+      this.heldRef = [
+        this.logps(await this.heldReference[0].read(), 0),
+        this.logps(await this.heldReference[1].read(), 1),
+      ];
+    }
+    this.last = await this.eval.report();
+    const H = data.world.heldout;
+    const ref = tokenStats(
+      await this.referenceOnSamples.read(),
+      this.last.samples.tokens,
+      this.last.samples.mask,
+      H,
+      data.T,
+      data.V,
+    );
+    let kl = 0;
+    for (let i = 0; i < H; i++) kl += this.last.samples.stats.logp[i] - ref.logp[i];
+    // The implicit reward of each held-out response: beta (log pi - log pi_ref), or beta log pi for SimPO.
+    const implicit = (logits: Float32Array, b: 0 | 1) => {
+      const lp = this.logps(logits, b);
+      const rf = this.heldRef![b];
+      return lp.map((x, i) => st.beta * (st.lossType === 'simpo' ? x : x - rf[i]));
+    };
+    const rc = implicit(await this.heldPolicy[0].read(), 0);
+    const rr = implicit(await this.heldPolicy[1].read(), 1);
+    return { ...this.last.metrics, 'kl/reference': kl / H, 'pairs/accuracy': pairAccuracy(rc, rr, this.heldPairs) };
+  }
+
+  async snapshot(): Promise<SequencesSnapshot> {
+    await this.started();
+    this.last ??= await this.eval.report();
+    return lmSnapshot(this.name, this.stage.model!, this.run.data, this.last);
+  }
+}

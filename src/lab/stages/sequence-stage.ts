@@ -1,0 +1,261 @@
+// The shared shape of a sequences stage: it sets itself up on the device when it starts (after earlier stages
+// trained its models), records its step once and replays it, logs per-step metrics on the device, and computes
+// period metrics at each read-back from an evaluation program (held-out oracle data and fresh samples).
+
+import type { Backend, MetricMode, Program, Tensor } from '../../engine/backend';
+import type { ExperimentConfig } from '../config';
+import type { SequencesSnapshot, StageRunner } from '../experiment';
+import type { MetricRow } from '../metrics';
+import { tokenMlpForward, type TokenMlp, type TokenMlpTensors, type TokenMlpWork } from '../models/token-mlp';
+import { stageStream } from '../streams';
+import { oracleNll, trueRewards, type SequencesData } from '../worlds/sequences';
+import {
+  keyOf,
+  Sampler,
+  sampleMetrics,
+  SeqBatch,
+  tokenStats,
+  type RandomKey,
+  type TokenStats,
+  type WorldDevice,
+} from './sequence-kit';
+
+/** What the stages of one sequences run share. */
+export interface SequenceRun {
+  be: Backend;
+  cfg: ExperimentConfig;
+  data: SequencesData;
+  world: WorldDevice;
+  models: Map<string, TokenMlp>;
+}
+
+export abstract class SequenceStage implements StageRunner {
+  readonly name: string;
+  readonly steps: number;
+  done = 0;
+  protected readonly be: Backend;
+  protected readonly period: number;
+  protected readonly clock: Tensor; // [1] u32 the stage's step (AdamW's t, the random draws' counter)
+  private readonly history: Tensor; // [period, M]
+  private readonly owned: Tensor[] = [];
+  private readonly releases: (() => void)[] = [];
+  private program: Program | null = null;
+  private emitted = 0;
+
+  constructor(
+    protected readonly run: SequenceRun,
+    stage: { name: string; steps: number },
+    protected readonly index: number,
+    private readonly stepMetrics: readonly string[],
+  ) {
+    this.be = run.be;
+    this.name = stage.name;
+    this.steps = stage.steps;
+    this.period = run.cfg.metrics.every;
+    this.clock = this.tensor([1], 'clock', 'u32');
+    this.history = this.tensor([this.period, stepMetrics.length], 'history');
+  }
+
+  /** A tensor freed with the stage. */
+  protected tensor(
+    shape: number[],
+    label: string,
+    dtype: 'f32' | 'i32' | 'u32' = 'f32',
+    data?: ArrayLike<number>,
+  ): Tensor {
+    const t = this.be.tensor(shape, { label: `${this.name}:${label}`, dtype, data });
+    this.owned.push(t);
+    return t;
+  }
+
+  /** Something else freed with the stage. */
+  protected onRelease(fn: () => void): void {
+    this.releases.push(fn);
+  }
+
+  /** The Philox key of one of this stage's uses of randomness. */
+  protected key(offset: number): RandomKey {
+    return keyOf(this.run.cfg.seed, stageStream(this.index, offset));
+  }
+
+  /** Issue the per-step metric of column `slot` into the device-side history. */
+  protected logMetric(slot: number, a: Tensor, b: Tensor | null = null, mode: MetricMode = 'mean'): void {
+    this.be.logMetric(this.history, a, b, this.clock, { mode, slot, M: this.stepMetrics.length, rows: this.period });
+  }
+
+  protected model(name: string): TokenMlp {
+    const m = this.run.models.get(name);
+    if (!m) throw new Error(`${this.name}: no model named ${name}`);
+    return m;
+  }
+
+  /** Start a fresh optimizer on a model (each stage has its own). */
+  protected resetOptimizer(m: TokenMlp): void {
+    this.be.fill(m.arena.m, 0);
+    this.be.fill(m.arena.v, 0);
+  }
+
+  /** Set up on the device at the stage's start; returns the step, recorded once. */
+  protected abstract start(): Promise<() => void>;
+
+  protected abstract periodMetrics(): Promise<Record<string, number>>;
+
+  abstract snapshot(): Promise<SequencesSnapshot>;
+
+  /** Set the stage up (once) and return its recorded step. */
+  protected async started(): Promise<Program> {
+    this.program ??= this.be.record(`${this.name}:step`, await this.start());
+    return this.program;
+  }
+
+  async advance(n: number): Promise<MetricRow[]> {
+    this.be.run(await this.started(), n);
+    this.done += n;
+    if (this.done % this.period !== 0 && this.done !== this.steps) {
+      this.be.flush();
+      return [];
+    }
+    const history = (await this.be.read(this.history)) as Float32Array;
+    const M = this.stepMetrics.length;
+    const rows: MetricRow[] = [];
+    for (let s = this.emitted + 1; s <= this.done; s++) {
+      const row: MetricRow = { stage: this.name, step: s };
+      const r = s % this.period;
+      this.stepMetrics.forEach((name, j) => (row[name] = history[r * M + j]));
+      rows.push(row);
+    }
+    this.emitted = this.done;
+    Object.assign(rows[rows.length - 1], await this.periodMetrics());
+    return rows;
+  }
+
+  release(): void {
+    for (const fn of this.releases) fn();
+    for (const t of this.owned) this.be.release(t);
+  }
+}
+
+/** A model's forward pass over every position of a batch, for logits read back on the host. */
+export class Probe {
+  private readonly work: TokenMlpWork;
+
+  constructor(
+    private readonly be: Backend,
+    private readonly model: TokenMlp,
+    private readonly P: TokenMlpTensors,
+    private readonly batch: SeqBatch,
+    label: string,
+    private readonly inclusive = false,
+  ) {
+    this.work = model.work(batch.B * batch.world.d.T, label, false);
+  }
+
+  issue(): void {
+    tokenMlpForward(
+      this.be,
+      this.model.shape,
+      this.P,
+      this.batch.issueWindows(this.model.shape.C, this.inclusive),
+      this.work,
+    );
+  }
+
+  /** The logits [B*T, OUT] of the last issue. */
+  async read(): Promise<Float32Array> {
+    return (await this.be.read(this.work.out)) as Float32Array;
+  }
+}
+
+/** What an evaluation of a language model found. */
+export interface LmReport {
+  metrics: Record<string, number>;
+  held: TokenStats;
+  samples: { tokens: Int32Array; mask: Float32Array; stats: TokenStats; logits: Float32Array };
+}
+
+/**
+ * The evaluation of a language model being trained: its logits on held-out oracle sequences (NLL), and H fresh
+ * samples (hidden reward, length, entropy), drawn with the stage's evaluation key at an evaluation clock.
+ * `extra` adds the stage's own probes to the same recorded program.
+ */
+export class LmEval {
+  readonly samples: SeqBatch;
+  readonly held: SeqBatch;
+  private readonly heldProbe: Probe;
+  private readonly sampleProbe: Probe;
+  private readonly program: Program;
+  private readonly oracle: number;
+
+  constructor(
+    private readonly be: Backend,
+    private readonly run: SequenceRun,
+    model: TokenMlp,
+    key: RandomKey,
+    label: string,
+    tensor: (shape: number[], label: string, dtype?: 'f32' | 'i32' | 'u32') => Tensor,
+    onRelease: (fn: () => void) => void,
+    extra: (samples: SeqBatch) => () => void = () => () => {},
+  ) {
+    const { world, data } = run;
+    const H = data.world.heldout;
+    const clock = tensor([1], `${label}:clock`, 'u32');
+    this.held = new SeqBatch(be, world, H, `${label}:held`, { tokens: world.heldout, mask: world.heldoutMask });
+    this.samples = new SeqBatch(be, world, H, `${label}:samples`);
+    const sampler = new Sampler(be, model, H, `${label}:sampler`);
+    this.heldProbe = new Probe(be, model, model.params, this.held, `${label}:held`);
+    this.sampleProbe = new Probe(be, model, model.params, this.samples, `${label}:on_samples`);
+    const more = extra(this.samples);
+    this.program = be.record(`${label}:eval`, () => {
+      be.tick(clock);
+      this.heldProbe.issue();
+      sampler.issue(this.samples, model.params, clock, key);
+      this.sampleProbe.issue();
+      more();
+    });
+    this.oracle = oracleNll(data, data.heldout, data.heldoutMask, H);
+    onRelease(() => {
+      sampler.release();
+      this.held.release();
+      this.samples.release();
+    });
+  }
+
+  async report(): Promise<LmReport> {
+    const { data } = this.run;
+    const { T, V } = data;
+    const H = data.world.heldout;
+    this.be.run(this.program);
+    const heldLogits = await this.heldProbe.read();
+    const logits = await this.sampleProbe.read();
+    const tokens = (await this.be.read(this.samples.tokens)) as Int32Array;
+    const mask = (await this.be.read(this.samples.mask)) as Float32Array;
+    const held = tokenStats(heldLogits, data.heldout, data.heldoutMask, H, T, V);
+    const stats = tokenStats(logits, tokens, mask, H, T, V);
+    return {
+      metrics: {
+        'nll/model': held.nll,
+        'nll/oracle': this.oracle,
+        entropy: stats.entropy,
+        ...sampleMetrics(data, tokens, mask, H),
+      },
+      held,
+      samples: { tokens, mask, stats, logits },
+    };
+  }
+}
+
+/** The snapshot of a language model stage: the samples of its latest evaluation. */
+export function lmSnapshot(stage: string, model: string, data: SequencesData, r: LmReport): SequencesSnapshot {
+  const H = data.world.heldout;
+  return {
+    kind: 'sequences',
+    stage,
+    model,
+    V: data.V,
+    T: data.T,
+    eos: data.eos,
+    samples: r.samples.tokens,
+    mask: r.samples.mask,
+    rewards: Float32Array.from(trueRewards(data, r.samples.tokens, r.samples.mask, H)),
+  };
+}

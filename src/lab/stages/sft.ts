@@ -1,0 +1,76 @@
+// Supervised fine-tuning on the sequences world: next-token cross-entropy on oracle samples (how a teacher is
+// trained). The whole step runs on the device.
+
+import type { SftStage } from '../config';
+import type { SequencesSnapshot } from '../experiment';
+import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
+import { STREAM } from '../streams';
+import { SeqBatch } from './sequence-kit';
+import { LmEval, lmSnapshot, SequenceStage, type LmReport, type SequenceRun } from './sequence-stage';
+
+export const SFT_STEP_METRICS = ['loss'] as const;
+
+export class SftStageRunner extends SequenceStage {
+  private eval!: LmEval;
+  private last: LmReport | null = null;
+
+  constructor(
+    run: SequenceRun,
+    private readonly stage: SftStage,
+    index: number,
+  ) {
+    super(run, stage, index, SFT_STEP_METRICS);
+  }
+
+  protected async start(): Promise<() => void> {
+    const { be, world, data } = this.run;
+    const { T, V } = data;
+    const model = this.model(this.stage.model);
+    const s = model.shape;
+    const B = this.stage.batch;
+    const N = data.world.samples;
+    this.resetOptimizer(model);
+    const batch = new SeqBatch(be, world, B, `${this.name}:batch`);
+    this.onRelease(() => batch.release());
+    const pick = this.tensor([B], 'pick', 'i32'); // [B] rows of the training set
+    const loss = this.tensor([1], 'loss');
+    const work = model.work(B * T, `${this.name}:train`, true); // B*T positions, logits [B*T, V]
+    this.eval = new LmEval(
+      be,
+      this.run,
+      model,
+      this.key(STREAM.evalSample),
+      `${this.name}:eval`,
+      this.tensor.bind(this),
+      this.onRelease.bind(this),
+    );
+    const batchKey = this.key(STREAM.batch);
+    return () => {
+      be.tick(this.clock);
+      be.random(pick, this.clock, { kind: 'index', n: N, ...batchKey });
+      be.embeddingForward(batch.tokens, world.train, pick, T); // [B, T]
+      be.embeddingForward(batch.mask, world.trainMask, pick, T); // [B, T]
+      const win = batch.issueWindows(s.C); // [B*T, C]
+      tokenMlpForward(be, s, model.params, win, work);
+      be.crossEntropyForward(loss, work.out, batch.tokens, batch.mask, { R: B * T, V });
+      // Backward, in exact reverse order, into gradients zeroed by one fill (plus the pass's activation grads).
+      be.fill(model.arena.grads, 0);
+      zeroWork(be, work);
+      be.crossEntropyBackward(work.grad!.dout, work.out, batch.tokens, batch.mask, { R: B * T, V });
+      tokenMlpBackward(be, s, model.grads, model.params, win, work);
+      be.adamw(model.arena.params, model.arena.m, model.arena.v, model.arena.grads, this.clock, this.stage.optimizer);
+      this.logMetric(0, loss);
+    };
+  }
+
+  protected async periodMetrics(): Promise<Record<string, number>> {
+    this.last = await this.eval.report();
+    return this.last.metrics;
+  }
+
+  async snapshot(): Promise<SequencesSnapshot> {
+    await this.started();
+    this.last ??= await this.eval.report();
+    return lmSnapshot(this.name, this.stage.model, this.run.data, this.last);
+  }
+}
