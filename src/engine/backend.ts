@@ -40,14 +40,7 @@ export type ActivationKind = 'relu' | 'gelu' | 'silu' | 'tanh';
 export const ACTIVATIONS: readonly ActivationKind[] = ['relu', 'gelu', 'silu', 'tanh'];
 
 export type PreferenceLossType =
-  | 'sigmoid'
-  | 'robust'
-  | 'hinge'
-  | 'ipo'
-  | 'sppo_hard'
-  | 'nca_pair'
-  | 'apo_zero'
-  | 'simpo';
+  'sigmoid' | 'robust' | 'hinge' | 'ipo' | 'sppo_hard' | 'nca_pair' | 'apo_zero' | 'simpo';
 export const PREFERENCE_LOSS_TYPES: readonly PreferenceLossType[] = [
   'sigmoid',
   'robust',
@@ -250,7 +243,15 @@ export interface Backend {
   /** y[N,OUT] = x[N,IN] w[IN,OUT] + b[OUT]. */
   linearForward(y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, dims: LinearDims): void;
   /** Accumulates: dx += dy w^T, dw += x^T dy, db += colsum(dy). dx null for inputs that need no gradient. */
-  linearBackward(dx: Tensor | null, dw: Tensor, db: Tensor | null, dy: Tensor, x: Tensor, w: Tensor, dims: LinearDims): void;
+  linearBackward(
+    dx: Tensor | null,
+    dw: Tensor,
+    db: Tensor | null,
+    dy: Tensor,
+    x: Tensor,
+    w: Tensor,
+    dims: LinearDims,
+  ): void;
   activationForward(y: Tensor, x: Tensor, kind: ActivationKind): void;
   /** Accumulates dx += dy * f'(x). */
   activationBackward(dx: Tensor, dy: Tensor, x: Tensor, kind: ActivationKind): void;
@@ -261,7 +262,13 @@ export interface Backend {
   /** Accumulates dx += dy - exp(y) * sum(dy). */
   logSoftmaxBackward(dx: Tensor, dy: Tensor, y: Tensor, dims: RowDims): void;
   /** loss[1] = sum(mask * nll) / sum(mask); 0 when sum(mask) is 0. Targets outside [0, V) are clamped into it. */
-  crossEntropyForward(loss: Tensor, logits: Tensor, targets: Tensor, mask: Tensor, dims: { R: number; V: number }): void;
+  crossEntropyForward(
+    loss: Tensor,
+    logits: Tensor,
+    targets: Tensor,
+    mask: Tensor,
+    dims: { R: number; V: number },
+  ): void;
   /** Accumulates dlogits += scale * mask * (softmax - onehot) / sum(mask); adds nothing when sum(mask) is 0. */
   crossEntropyBackward(
     dlogits: Tensor,
@@ -284,7 +291,14 @@ export interface Backend {
   /** Loss, rewards and gradient in one pass (TRL dpo_loss conventions). */
   preferenceLoss(out: PreferenceOutputs, inp: PreferenceInputs, attrs: PreferenceAttrs): void;
   /** loss[1]; when dstudent is given it is accumulated with d loss / d student_logits. */
-  distillLoss(loss: Tensor, dstudent: Tensor | null, student: Tensor, teacher: Tensor, mask: Tensor, attrs: DistillAttrs): void;
+  distillLoss(
+    loss: Tensor,
+    dstudent: Tensor | null,
+    student: Tensor,
+    teacher: Tensor,
+    mask: Tensor,
+    attrs: DistillAttrs,
+  ): void;
   /** loss[1] = mean((pred - target)^2); dpred accumulated with its gradient (times scale) when given. */
   mse(loss: Tensor, dpred: Tensor | null, pred: Tensor, target: Tensor, scale?: number): void;
   /** Diffusion-DPO loss[1]; gradients w.r.t. the model predictions accumulated when given. */

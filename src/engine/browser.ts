@@ -4,6 +4,7 @@
 import type { Backend } from './backend';
 import { CpuBackend } from './cpu/backend';
 import { WebGPUBackend, adapterInfo } from './webgpu/backend';
+import { autotuneMatmul } from './webgpu/autotune';
 
 const raw = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<
   string,
@@ -15,7 +16,7 @@ export const browserShaderSources: Record<string, string> = Object.fromEntries(
 );
 
 /** Why WebGPU cannot be used here, or null when an adapter and device were obtained. */
-export async function createBrowserBackend(opts: { forceCpu?: boolean } = {}): Promise<Backend> {
+export async function createBrowserBackend(opts: { forceCpu?: boolean; autotune?: boolean } = {}): Promise<Backend> {
   if (opts.forceCpu) return new CpuBackend('CPU backend forced in the settings');
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) {
@@ -43,7 +44,10 @@ export async function createBrowserBackend(opts: { forceCpu?: boolean } = {}): P
         maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
       },
     });
-    return new WebGPUBackend(device, adapterInfo(adapter, device), browserShaderSources);
+    const be = new WebGPUBackend(device, adapterInfo(adapter, device), browserShaderSources);
+    // Pick the faster matmul kernel for this adapter (a few dispatches; cached per adapter for the page).
+    if (opts.autotune ?? true) await autotuneMatmul(be);
+    return be;
   } catch (e) {
     return new CpuBackend(`WebGPU device request failed: ${(e as Error).message}`);
   }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend } from './backend';
 import { CpuBackend } from './cpu/backend';
 import { WebGPUBackend, adapterInfo } from './webgpu/backend';
+import { autotuneMatmul } from './webgpu/autotune';
 
 const SHADER_DIR = fileURLToPath(new URL('../../shaders/', import.meta.url));
 const SWIFTSHADER_ICD = [
@@ -44,6 +45,8 @@ export interface NodeDeviceOptions {
   flags?: string[];
   /** Features to request when the adapter has them. */
   features?: GPUFeatureName[];
+  /** Time both matmul variants and keep the faster (off by default: tests pin the default kernel). */
+  autotune?: boolean;
 }
 
 /** A Dawn device: the system's Vulkan driver first, SwiftShader when no usable adapter is found. */
@@ -81,7 +84,9 @@ export async function nodeDevice(opts: NodeDeviceOptions = {}): Promise<{ adapte
 
 export async function createNodeWebGPUBackend(opts: NodeDeviceOptions = {}): Promise<WebGPUBackend> {
   const { adapter, device } = await nodeDevice(opts);
-  return new WebGPUBackend(device, adapterInfo(adapter, device), nodeShaderSources());
+  const be = new WebGPUBackend(device, adapterInfo(adapter, device), nodeShaderSources());
+  if (opts.autotune) await autotuneMatmul(be);
+  return be;
 }
 
 /** The backend a CLI user asked for. */

@@ -214,7 +214,62 @@ export class GpuContext {
     return this.pass;
   }
 
+  /** Per-dispatch timestamps while profiling: each dispatch in its own pass (timestamps are per pass). */
+  private profiling: { querySet: GPUQuerySet; labels: string[]; capacity: number } | null = null;
+
+  /** Start timing each dispatch (needs the 'timestamp-query' feature); at most `capacity` dispatches are timed. */
+  startProfile(capacity = 4096): void {
+    if (!this.device.features.has('timestamp-query')) throw new Error('profiling needs the timestamp-query feature');
+    this.flush();
+    const querySet = this.device.createQuerySet({ label: 'preflab:profile', type: 'timestamp', count: capacity * 2 });
+    this.profiling = { querySet, labels: [], capacity };
+  }
+
+  /** Stop timing and return each timed dispatch's pipeline label and duration in nanoseconds, in issue order. */
+  async stopProfile(): Promise<{ label: string; ns: number }[]> {
+    const prof = this.profiling;
+    if (!prof) return [];
+    this.profiling = null;
+    const n = prof.labels.length;
+    if (n === 0) {
+      prof.querySet.destroy();
+      return [];
+    }
+    const bytes = n * 2 * 8;
+    const resolve = this.device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    const read = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = this.commandEncoder();
+    enc.resolveQuerySet(prof.querySet, 0, n * 2, resolve, 0);
+    enc.copyBufferToBuffer(resolve, 0, read, 0, bytes);
+    this.flush();
+    await read.mapAsync(GPUMapMode.READ);
+    const ts = new BigUint64Array(read.getMappedRange().slice(0));
+    read.unmap();
+    for (const b of [read, resolve]) b.destroy();
+    prof.querySet.destroy();
+    return prof.labels.map((label, i) => ({ label, ns: Number(ts[2 * i + 1] - ts[2 * i]) }));
+  }
+
   private encode(d: Dispatch): void {
+    const prof = this.profiling;
+    if (prof && prof.labels.length < prof.capacity) {
+      const i = prof.labels.length;
+      prof.labels.push(d.pipeline.label);
+      const enc = this.commandEncoder();
+      const timed = enc.beginComputePass({
+        label: 'preflab:profiled',
+        timestampWrites: { querySet: prof.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+      });
+      timed.setPipeline(d.pipeline);
+      timed.setBindGroup(0, d.bindGroup);
+      timed.dispatchWorkgroups(d.x, d.y, d.z);
+      timed.end();
+      this.dispatchCount++;
+      return;
+    }
     const pass = this.openPass();
     pass.setPipeline(d.pipeline);
     pass.setBindGroup(0, d.bindGroup);

@@ -11,7 +11,7 @@ export type MatmulVariant = 'tiled' | 'register';
  * 256/512/1024): register 2.6/3.3/3.2, tiled 1.5/2.0/2.3; per CPU-second (steadier under load) 2.0 vs 1.1. There
  * every storage or workgroup load is a per-lane gather and every barrier a fiber switch, so staging through
  * workgroup memory only adds work; 8x8 blocks beat 4x4 (0.9) and 8x4 (1.2) by loading less per fma. Real GPUs
- * will likely prefer 'tiled' (an adapter autotune would pick per device).
+ * will likely prefer 'tiled': an adapter autotune (webgpu/autotune.ts) sets `ctx.matmulVariant` per device.
  */
 export const MATMUL_VARIANT: MatmulVariant = 'register';
 
@@ -34,7 +34,7 @@ export function matmul(
   dims: MatmulDims,
   bias: Tensor | null = null,
 ): void {
-  matmulWith(MATMUL_VARIANT, ctx, c, a, b, dims, bias);
+  matmulWith(ctx.matmulVariant ?? MATMUL_VARIANT, ctx, c, a, b, dims, bias);
 }
 
 /** matmul with a chosen entry point (tests and the benchmark run both). */
