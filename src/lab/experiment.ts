@@ -8,6 +8,7 @@ import { totalSteps } from './config';
 import type { MetricRow } from './metrics';
 import { buildBanditRun } from './stages/preference';
 import { buildSequencesRun } from './stages/sequences';
+import { buildPoints2dRun } from './stages/points2d';
 
 /** What the UI draws of a run's current state; `kind` says which world it comes from. */
 export interface BanditSnapshot {
@@ -40,7 +41,36 @@ export interface SequencesSnapshot {
   scores?: Float32Array;
 }
 
-export type Snapshot = BanditSnapshot | SequencesSnapshot;
+/** A points2d run: samples [n, 2] of the data, the teacher (or DPO reference) and the stage's student. */
+export interface Points2dSnapshot {
+  kind: 'points2d';
+  stage: string;
+  /** Data points [n, 2] the samples are compared with. */
+  data: Float32Array;
+  /** Samples [n, 2] of the teacher (the frozen reference in a Diffusion-DPO stage). */
+  teacher: Float32Array;
+  /** Samples [n, 2] of the model the stage trains (DMD: the one-step generator; Diffusion-DPO: the tuned policy). */
+  student?: Float32Array;
+  /** DMD: samples [n, 2] of hybrid inference (teacher first, then the student). */
+  hybrid?: Float32Array;
+  /** One point per mode [M, 2], and their names [M]. */
+  centers: Float32Array;
+  modeNames: string[];
+  /** Share of each set's points in each mode [M] (the rest lie between modes). */
+  shares: { data: Float32Array; teacher: Float32Array; student?: Float32Array; hybrid?: Float32Array };
+  /** Modes covered (diversity/modes_covered) by each sample set. */
+  covered: { teacher: number; student?: number; hybrid?: number };
+  /**
+   * A denoising trajectory of `points` samples over `steps` sampler steps: x [(steps + 1), points, 2] holds x_t
+   * before each step and then the final sample; x0 [steps, points, 2] the predicted x_0 at each step; t [steps]
+   * the timestep of each step. `model` says which sampler (teacher, hybrid, the tuned policy).
+   */
+  trajectory: { model: string; points: number; steps: number; t: Int32Array; x: Float32Array; x0: Float32Array };
+  /** Diffusion-DPO: the hidden reward scale * <x, (cos a, sin a)>, a in degrees. */
+  reward?: { angle: number; scale: number };
+}
+
+export type Snapshot = BanditSnapshot | SequencesSnapshot | Points2dSnapshot;
 
 export interface StageRunner {
   readonly name: string;
@@ -64,6 +94,8 @@ export function buildRun(be: Backend, config: ExperimentConfig): Run {
       return buildBanditRun(be, config);
     case 'sequences':
       return buildSequencesRun(be, config);
+    case 'points2d':
+      return buildPoints2dRun(be, config);
   }
 }
 

@@ -188,6 +188,63 @@ export const PRESETS: readonly Preset[] = [
       metrics: { every: 25 },
     },
   },
+  {
+    name: 'diffusion-ring8',
+    title: 'A diffusion teacher learns a ring of 8 Gaussians',
+    watch:
+      'DDPM training: each step noises data points to $x_t = \\sqrt{\\bar\\alpha_t}\\,x_0 + \\sqrt{1-\\bar\\alpha_t}\\,\\epsilon$ at every timestep $t$ and trains an MLP $\\epsilon_\\theta(x_t, t)$ to recover the noise, $\\mathcal{L} = \\mathbb{E}\\,\\|\\epsilon_\\theta(x_t, t) - \\epsilon\\|^2$. The `loss` stays high (most of the noise cannot be predicted), yet the DDIM samples drawn from pure noise at each read-back gather onto the ring: `diversity/modes_covered` reaches 8 and `diversity/energy_distance` to the data falls toward 0. Scrub the trajectory to see the predicted $\\hat x_0$ commit to a mode long before $x_t$ gets there.',
+    config: {
+      seed: 1,
+      world: { kind: 'points2d', shape: 'ring8' },
+      stages: [{ kind: 'diffusion', name: 'teacher', steps: 1500, batch: 256 }],
+      metrics: { every: 100 },
+    },
+  },
+  {
+    name: 'diffusion-dmd-collapse',
+    title: 'One-step distillation (DMD) drops modes; hybrid inference brings them back',
+    watch:
+      "After the teacher, a one-step generator $x_0 = G(z)$ (a copy of the teacher used once at $t = T$) is trained by distribution matching: its samples are noised and moved along $\\hat x_0^{fake} - \\hat x_0^{teacher}$, the gradient of the reverse KL $\\mathrm{KL}(p_G \\| p_{data})$, while a fake-score denoiser keeps learning $G$'s own samples. Reverse KL is mode-seeking: it never punishes a missing mode, so `diversity/modes_covered` of the student ends below the teacher's `teacher/modes_covered`. Hybrid inference lets the teacher take the first, high-noise steps, where the mode is chosen (6 DDIM steps from $t = T$ down to $t = 0.15\\,T$), and the student jump to $x_0$ from there (the generator also learned that jump): `hybrid/modes_covered` recovers part of the modes and `hybrid/energy_distance` falls far below the one-step student's, at the cost of a few teacher calls.",
+    config: {
+      seed: 1,
+      world: { kind: 'points2d', shape: 'ring8' },
+      stages: [
+        { kind: 'diffusion', name: 'teacher', steps: 1500, batch: 256 },
+        { kind: 'dmd', name: 'dmd', steps: 600, batch: 256, hybrid: 6, handover: 0.15 },
+      ],
+      metrics: { every: 100 },
+    },
+  },
+  {
+    name: 'diffusion-progressive',
+    title: 'Progressive distillation: 32 sampler steps, then 16, 8, 4',
+    watch:
+      "Each round a student starts from the previous model and learns to land, in one DDIM step from $x_t$, where two DDIM steps of the frozen previous model land (Salimans & Ho 2022): it regresses the noise $\\epsilon^*$ that makes its single step hit that target. `sampler/steps` halves every round; `diversity/modes_covered` and `diversity/energy_distance` show how much of the teacher's quality survives with 4 steps instead of 32.",
+    config: {
+      seed: 1,
+      world: { kind: 'points2d', shape: 'ring8', samplerSteps: 32 },
+      stages: [
+        { kind: 'diffusion', name: 'teacher', steps: 1500, batch: 256 },
+        { kind: 'progressive', name: 'progressive', steps: 900, rounds: 3, batch: 256 },
+      ],
+      metrics: { every: 100 },
+    },
+  },
+  {
+    name: 'diffusion-dpo',
+    title: 'Diffusion-DPO: preferences for x > 0 move the samples right',
+    watch:
+      'The teacher is tuned with Diffusion-DPO against its frozen copy: pairs of its own samples are labelled by a hidden reward $r(x) = 2 x_1$ (Bradley-Terry), and the loss $-\\log\\sigma\\big(-\\tfrac{\\beta}{2}[(\\|\\epsilon_\\theta(x^w_t) - \\epsilon\\|^2 - \\|\\epsilon_{ref}(x^w_t) - \\epsilon\\|^2) - (\\text{same for } x^l)]\\big)$ rewards denoising the chosen point better than the reference does. `rewards/margins` grows, `samples/mean_x` and `reward/true` rise as mass moves to the right half of the ring, and `diversity/modes_covered` shows the price: the left modes thin out, more so for a small $\\beta$.',
+    config: {
+      seed: 1,
+      world: { kind: 'points2d', shape: 'ring8' },
+      stages: [
+        { kind: 'diffusion', name: 'teacher', steps: 1500, batch: 256 },
+        { kind: 'diffusion_dpo', name: 'ddpo', steps: 400, batch: 128, beta: 500, reward: { angle: 0, scale: 2 } },
+      ],
+      metrics: { every: 100 },
+    },
+  },
 ];
 
 export function findPreset(name: string): Preset | undefined {

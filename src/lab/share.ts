@@ -19,7 +19,8 @@ function toBase64Url(bytes: Uint8Array): string {
 }
 
 function fromBase64Url(s: string): Uint8Array {
-  if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new ShareLinkError('the link is damaged: it has characters a share link never has');
+  if (!/^[A-Za-z0-9_-]*$/.test(s))
+    throw new ShareLinkError('the link is damaged: it has characters a share link never has');
   if (s.length % 4 === 1) throw new ShareLinkError('the link is damaged: it was cut short');
   const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4));
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
@@ -67,7 +68,8 @@ export function decodeConfig(fragment: string): ExperimentConfig {
   try {
     return parseConfig(input);
   } catch (e) {
-    if (e instanceof ConfigError) throw new ShareLinkError(`the link's experiment is not valid: ${e.problems.join('; ')}`);
+    if (e instanceof ConfigError)
+      throw new ShareLinkError(`the link's experiment is not valid: ${e.problems.join('; ')}`);
     throw e;
   }
 }

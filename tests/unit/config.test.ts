@@ -17,7 +17,11 @@ describe('config schema', () => {
   });
 
   it('names the path, the problem and the allowed range', () => {
-    const bad = { ...minimal, world: { kind: 'bandit', responses: 100000 }, stages: [{ kind: 'preference', beta: -1 }] };
+    const bad = {
+      ...minimal,
+      world: { kind: 'bandit', responses: 100000 },
+      stages: [{ kind: 'preference', beta: -1 }],
+    };
     try {
       parseConfig(bad);
       expect.unreachable();
@@ -38,7 +42,10 @@ describe('config schema', () => {
   });
 
   it('refuses a run over the memory budget with a message saying so', () => {
-    const huge = { world: { kind: 'bandit', prompts: 1024, responses: 4096, pairs: 1000000 }, stages: [{ kind: 'preference', batch: 4096 }] };
+    const huge = {
+      world: { kind: 'bandit', prompts: 1024, responses: 4096, pairs: 1000000 },
+      stages: [{ kind: 'preference', batch: 4096 }],
+    };
     expect(() => parseConfig(huge)).toThrow(/MiB budget/);
   });
 

@@ -6,7 +6,16 @@ import { Philox, seedWords } from '../../engine/rng';
 import { ParamArena } from '../arena';
 import type { Points2dWorld } from '../config';
 import { samplerStream } from '../streams';
-import { mlpActs, mlpBackward, mlpForward, mlpParams, mlpTensors, type Linear, type MlpActs, type MlpShape } from './mlp';
+import {
+  mlpActs,
+  mlpBackward,
+  mlpForward,
+  mlpParams,
+  mlpTensors,
+  type Linear,
+  type MlpActs,
+  type MlpShape,
+} from './mlp';
 
 /**
  * First layer h = act(x W_x + feat(t) W_t + b) split in two products (no concat op needed), then an MLP
@@ -29,7 +38,8 @@ export class Denoiser {
     this.E = w.embed;
     this.body = { IN: w.width, OUT: 2, width: w.width, depth: w.depth - 1, activation: w.activation };
     const rng = new Philox(seed, stream);
-    const normal = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() / Math.sqrt(fanIn));
+    const normal = (n: number, fanIn: number) =>
+      Float32Array.from({ length: n }, () => rng.normal() / Math.sqrt(fanIn));
     // The two halves of the first layer share the fan-in of the concatenated input.
     const fanIn = 2 + this.E;
     this.arena = new ParamArena(
@@ -81,7 +91,18 @@ export class Workspace {
     this.dh = t([N, m.H], 'd_h');
     this.acts = mlpActs(be, m.body, N, `${label}:body`);
     this.dacts = mlpActs(be, m.body, N, `${label}:d_body`);
-    this.all = [this.temb, this.pre, this.tmp, this.h, this.dpre, this.dh, ...this.acts.pre, ...this.acts.post, ...this.dacts.pre, ...this.dacts.post];
+    this.all = [
+      this.temb,
+      this.pre,
+      this.tmp,
+      this.h,
+      this.dpre,
+      this.dh,
+      ...this.acts.pre,
+      ...this.acts.post,
+      ...this.dacts.pre,
+      ...this.dacts.post,
+    ];
   }
 
   private weights(get: (name: string) => Tensor): { wx: Tensor; wt: Tensor; b: Tensor; body: Linear[] } {
@@ -118,45 +139,57 @@ export class Workspace {
 }
 
 /**
- * Noising of a batch of B rows at fixed per-row timesteps spread evenly over [lo, hi] (stratified: every step
- * trains every timestep equally): x_t = diag(sqrt(ab)) x_0 + diag(sqrt(1 - ab)) eps as two [B, B] matmuls, since the
- * engine scales rows only by matrices. `weight` is an extra per-row diagonal sqrt(1 - ab): DMD's gradient weighting (bounded at high noise).
+ * Per-row coefficients of a batch of B rows at fixed per-row timesteps, as [B, B] diagonal matrices (the engine
+ * scales rows only through matmul): x_t = diag(sqrt(ab)) x_0 + diag(sqrt(1 - ab)) eps, and any other per-row factor.
  */
 export class Noiser {
+  readonly B: number;
   readonly t: Tensor; // [B] i32
   readonly a: Tensor; // [B, B]
   readonly s: Tensor; // [B, B]
-  readonly weight: Tensor; // [B, B]
+  private readonly all: Tensor[] = [];
 
   constructor(
     private readonly be: Backend,
-    readonly B: number,
-    abar: Float64Array,
-    lo: number,
-    hi: number,
-    label: string,
+    private readonly ts: Int32Array,
+    private readonly abar: Float64Array,
+    private readonly label: string,
   ) {
-    const ts = Int32Array.from({ length: B }, (_, n) => lo + Math.floor(((n + 0.5) * (hi - lo + 1)) / B));
-    const diag = (f: (ab: number) => number) => {
-      const d = new Float32Array(B * B);
-      ts.forEach((t, n) => (d[n * B + n] = f(abar[t])));
-      return d;
-    };
-    this.t = be.tensor([B], { dtype: 'i32', label: `${label}:t`, data: ts });
-    this.a = be.tensor([B, B], { label: `${label}:sqrt_ab`, data: diag((ab) => Math.sqrt(ab)) });
-    this.s = be.tensor([B, B], { label: `${label}:sqrt_1mab`, data: diag((ab) => Math.sqrt(1 - ab)) });
-    this.weight = be.tensor([B, B], { label: `${label}:weight`, data: diag((ab) => Math.sqrt(1 - ab)) });
+    this.B = ts.length;
+    this.t = be.tensor([this.B], { dtype: 'i32', label: `${label}:t`, data: ts });
+    this.all.push(this.t);
+    this.a = this.diag('sqrt_ab', (ab) => Math.sqrt(ab));
+    this.s = this.diag('sqrt_1mab', (ab) => Math.sqrt(1 - ab));
+  }
+
+  /** Timesteps spread evenly over [lo, hi] (stratified: every step trains every timestep equally). */
+  static spread(B: number, lo: number, hi: number): Int32Array {
+    return Int32Array.from({ length: B }, (_, n) => lo + Math.floor(((n + 0.5) * (hi - lo + 1)) / B));
+  }
+
+  /** diag(f(ab_t, n)) [B, B] over the rows' timesteps (n: the row). */
+  diag(name: string, f: (ab: number, n: number) => number): Tensor {
+    const B = this.B;
+    const d = new Float32Array(B * B);
+    this.ts.forEach((t, n) => (d[n * B + n] = f(this.abar[t], n)));
+    const x = this.be.tensor([B, B], { label: `${this.label}:${name}`, data: d });
+    this.all.push(x);
+    return x;
+  }
+
+  /** y[B, 2] = D x (+ y when accumulating) for a diagonal D of this noiser. */
+  scale(y: Tensor, D: Tensor, x: Tensor, accumulate = false): void {
+    this.be.matmul(y, D, x, { M: this.B, K: this.B, N: 2, accumulate });
   }
 
   /** xt[B, 2] = sqrt(ab_t) x0 + sqrt(1 - ab_t) eps, per row. */
   noise(xt: Tensor, x0: Tensor, eps: Tensor): void {
-    const dims = { M: this.B, K: this.B, N: 2 };
-    this.be.matmul(xt, this.a, x0, dims);
-    this.be.matmul(xt, this.s, eps, { ...dims, accumulate: true });
+    this.scale(xt, this.a, x0);
+    this.scale(xt, this.s, eps, true);
   }
 
   release(): void {
-    for (const x of [this.t, this.a, this.s, this.weight]) this.be.release(x);
+    for (const x of this.all) this.be.release(x);
   }
 }
 
@@ -185,6 +218,8 @@ export interface TrajectoryRecord {
 export class Sampler {
   readonly x: Tensor; // [n, 2] the samples after `run`
   readonly trajectory: TrajectoryRecord | null;
+  /** The timestep of each step. */
+  readonly timesteps: number[];
   private readonly program: Program;
   private readonly tensors: Tensor[] = [];
   private readonly workspaces = new Map<Denoiser, Workspace>();
@@ -202,6 +237,7 @@ export class Sampler {
     record = 0,
   ) {
     const [seedLo, seedHi] = seedWords(seed);
+    this.timesteps = steps.map((s) => s.t);
     const t = (shape: number[], name: string, dtype: 'f32' | 'i32' = 'f32', data?: ArrayLike<number>) => {
       const x = be.tensor(shape, { label: `${label}:${name}`, dtype, data });
       this.tensors.push(x);
@@ -210,20 +246,28 @@ export class Sampler {
     this.x = t([n, 2], 'x');
     const eps = t([n, 2], 'eps');
     const z = t([n, 2], 'z');
+    // A clock that stays 0: every run of the sampler draws the same noise.
+    const clock = be.tensor([1], { dtype: 'u32', label: `${label}:clock` });
+    this.tensors.push(clock);
     const tIds = new Map<number, Tensor>();
     for (const s of steps) if (!tIds.has(s.t)) tIds.set(s.t, t([n], `t${s.t}`, 'i32', new Int32Array(n).fill(s.t)));
-    for (const s of steps) if (!this.workspaces.has(s.model)) this.workspaces.set(s.model, new Workspace(be, s.model, n, `${label}:${s.model.name}`));
+    for (const s of steps)
+      if (!this.workspaces.has(s.model))
+        this.workspaces.set(s.model, new Workspace(be, s.model, n, `${label}:${s.model.name}`));
     const m0 = Math.min(record, n);
     this.trajectory =
       m0 > 0
-        ? { x: steps.map((_, i) => t([m0, 2], `traj_x${i}`)).concat(t([m0, 2], 'traj_x_final')), x0: steps.map((_, i) => t([m0, 2], `traj_x0_${i}`)) }
+        ? {
+            x: steps.map((_, i) => t([m0, 2], `traj_x${i}`)).concat(t([m0, 2], 'traj_x_final')),
+            x0: steps.map((_, i) => t([m0, 2], `traj_x0_${i}`)),
+          }
         : null;
     const head = m0 > 0 ? be.view(this.x, 0, [m0, 2]) : this.x;
     const headEps = m0 > 0 ? be.view(eps, 0, [m0, 2]) : eps;
     const traj = this.trajectory;
 
     this.program = be.record(`${label}:sample`, () => {
-      be.random(this.x, null, { kind: 'normal', seedLo, seedHi, stream: samplerStream(id, 0) });
+      be.random(this.x, clock, { kind: 'normal', seedLo, seedHi, stream: samplerStream(id, 0) });
       steps.forEach((s, i) => {
         const ab = abar[s.t];
         const abPrev = i + 1 < steps.length ? abar[steps[i + 1].t] : 1;
@@ -245,7 +289,7 @@ export class Sampler {
           const beta = 1 - ab / abPrev;
           const inv = 1 / Math.sqrt(1 - beta);
           be.axpby(this.x, eps, (-inv * beta) / Math.sqrt(1 - ab), inv);
-          be.random(z, null, { kind: 'normal', seedLo, seedHi, stream: samplerStream(id, i + 1) });
+          be.random(z, clock, { kind: 'normal', seedLo, seedHi, stream: samplerStream(id, i + 1) });
           be.axpby(this.x, z, Math.sqrt((beta * (1 - abPrev)) / (1 - ab)), 1);
         }
       });

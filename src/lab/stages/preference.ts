@@ -11,7 +11,6 @@ import { stageStream, STREAM } from '../streams';
 import { logSoftmaxRows, meanEntropy, meanKl } from '../tables';
 import { makeBandit, optimalLogp, type BanditData } from '../worlds/bandit';
 
-
 /** Length-averaged log-probs for the loss types that call for them (TRL); with one token it changes nothing. */
 const AVERAGED = new Set(['ipo', 'simpo']);
 

@@ -77,7 +77,8 @@ export function makeBandit(w: BanditWorld, seed: number): BanditData {
     let y2 = draw(x);
     // A pair compares two different responses; fall back to uniform after a few tries on peaked references.
     for (let tries = 0; y2 === y1 && tries < 16; tries++) y2 = draw(x);
-    if (y2 === y1) y2 = candidates[x][(candidates[x].indexOf(y1) + 1 + rng.int(candidates[x].length - 1)) % candidates[x].length];
+    if (y2 === y1)
+      y2 = candidates[x][(candidates[x].indexOf(y1) + 1 + rng.int(candidates[x].length - 1)) % candidates[x].length];
     const p1 = sigmoid(reward[x * K + y1] - reward[x * K + y2]);
     let firstWins = rng.uniform() < p1;
     if (rng.uniform() < w.flipRate) firstWins = !firstWins;
