@@ -80,7 +80,9 @@ export async function runExperiment(be: Backend, cfg: ExperimentConfig, opts: Ru
         );
       } else if (exp.done - lastPlain >= Math.max(1, Math.floor(exp.total / 10)) || exp.finished) {
         lastPlain = exp.done;
-        progress.write(`${last.stage} step ${last.step}: ${exp.done}/${exp.total} ${rate.toFixed(1)} steps/s loss ${loss}\n`);
+        progress.write(
+          `${last.stage} step ${last.step}: ${exp.done}/${exp.total} ${rate.toFixed(1)} steps/s loss ${loss}\n`,
+        );
       }
     }, cfg.metrics.every * 10);
     if (progress?.isTTY) progress.write('\n');

@@ -62,11 +62,14 @@ function fail(msg: string): never {
 function checkTensor(where: string, t: unknown): FixtureTensor {
   if (typeof t !== 'object' || t === null) fail(`${where} is not an object`);
   const { shape, data, dtype } = t as Record<string, unknown>;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`${where}.shape is not a list of sizes`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+    fail(`${where}.shape is not a list of sizes`);
   if (!Array.isArray(data) || !data.every((d) => typeof d === 'number')) fail(`${where}.data is not a list of numbers`);
   const n = (shape as number[]).reduce((a, b) => a * b, 1);
-  if (data.length !== n) fail(`${where} has ${data.length} values for shape [${(shape as number[]).join(', ')}] (${n})`);
-  if (dtype !== undefined && dtype !== 'i32' && dtype !== 'u32' && dtype !== 'f32') fail(`${where}.dtype ${String(dtype)} is unknown`);
+  if (data.length !== n)
+    fail(`${where} has ${data.length} values for shape [${(shape as number[]).join(', ')}] (${n})`);
+  if (dtype !== undefined && dtype !== 'i32' && dtype !== 'u32' && dtype !== 'f32')
+    fail(`${where}.dtype ${String(dtype)} is unknown`);
   return { shape: shape as number[], data: data as number[], dtype: dtype as FixtureTensor['dtype'] };
 }
 
@@ -132,8 +135,11 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
 
   switch (fx.op) {
     case 'matmul': {
-      const a = input('a'), b = input('b'), dc = input('d_c');
-      const transA = attr<boolean>('transA', false), transB = attr<boolean>('transB', false);
+      const a = input('a'),
+        b = input('b'),
+        dc = input('d_c');
+      const transA = attr<boolean>('transA', false),
+        transB = attr<boolean>('transB', false);
       const [M, K] = transA ? [dims('a')[1], dims('a')[0]] : dims('a');
       const N = transB ? dims('b')[0] : dims('b')[1];
       const md = { M, K, N, transA, transB };
@@ -145,7 +151,10 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
       break;
     }
     case 'linear': {
-      const x = input('x'), w = input('w'), b = input('b'), dy = input('d_y');
+      const x = input('x'),
+        w = input('w'),
+        b = input('b'),
+        dy = input('d_y');
       const [N, IN] = dims('x');
       const OUT = dims('w')[1];
       got.y = zeros([N, OUT], 'y');
@@ -159,7 +168,8 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
     case 'activation': {
       const kind = attr<string>('kind');
       if (!ACTIVATIONS.includes(kind as ActivationKind)) fail(`activation: unknown kind "${kind}"`);
-      const x = input('x'), dy = input('d_y');
+      const x = input('x'),
+        dy = input('d_y');
       got.y = zeros(dims('x'), 'y');
       be.activationForward(got.y, x, kind as ActivationKind);
       got.x = zeros(dims('x'), 'dx');
@@ -168,7 +178,8 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
     }
     case 'softmax':
     case 'log_softmax': {
-      const x = input('x'), dy = input('d_y');
+      const x = input('x'),
+        dy = input('d_y');
       const shape = dims('x');
       const C = shape[shape.length - 1];
       const R = shape.reduce((p, q) => p * q, 1) / C;
@@ -184,7 +195,9 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
       break;
     }
     case 'cross_entropy': {
-      const logits = input('logits'), targets = input('targets'), mask = input('mask');
+      const logits = input('logits'),
+        targets = input('targets'),
+        mask = input('mask');
       const [R, V] = dims('logits');
       got.loss = zeros([1], 'loss');
       be.crossEntropyForward(got.loss, logits, targets, mask, { R, V });
@@ -193,7 +206,10 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
       break;
     }
     case 'sequence_logps': {
-      const logits = input('logits'), targets = input('targets'), mask = input('mask'), dl = input('d_logps');
+      const logits = input('logits'),
+        targets = input('targets'),
+        mask = input('mask'),
+        dl = input('d_logps');
       const [B, T, V] = dims('logits');
       const sd = { B, T, V, average: attr<boolean>('average', false) };
       got.logps = zeros([B], 'logps');
@@ -204,7 +220,8 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
     }
     case 'preference_loss': {
       const lossType = attr<string>('loss_type');
-      if (!PREFERENCE_LOSS_TYPES.includes(lossType as PreferenceLossType)) fail(`preference_loss: unknown loss_type "${lossType}"`);
+      if (!PREFERENCE_LOSS_TYPES.includes(lossType as PreferenceLossType))
+        fail(`preference_loss: unknown loss_type "${lossType}"`);
       const B = dims('policy_chosen_logps')[0];
       got.losses = zeros([B], 'losses');
       got.loss = zeros([1], 'loss');
@@ -239,7 +256,9 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
     case 'distill_loss': {
       const kind = attr<string>('kind');
       if (!DISTILL_KINDS.includes(kind as DistillKind)) fail(`distill_loss: unknown kind "${kind}"`);
-      const s = input('student_logits'), t = input('teacher_logits'), mask = input('mask');
+      const s = input('student_logits'),
+        t = input('teacher_logits'),
+        mask = input('mask');
       const [R, V] = dims('student_logits');
       got.loss = zeros([1], 'loss');
       got.student_logits = zeros([R, V], 'dstudent');
@@ -254,7 +273,8 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
       break;
     }
     case 'mse': {
-      const pred = input('pred'), target = input('target');
+      const pred = input('pred'),
+        target = input('target');
       got.loss = zeros([1], 'loss');
       got.pred = zeros(dims('pred'), 'dpred');
       be.mse(got.loss, got.pred, pred, target);
@@ -298,7 +318,8 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
       break;
     }
     case 'philox': {
-      const counter = input('counter'), key = input('key');
+      const counter = input('counter'),
+        key = input('key');
       const n = dims('counter')[0];
       got.bits = zeros([n, 4], 'bits', 'u32');
       got.uniform = zeros([n, 4], 'uniform');

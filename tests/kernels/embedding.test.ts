@@ -49,7 +49,9 @@ describe('embedding', () => {
   });
 
   it('backward is the adjoint of forward (finite differences in float64)', () => {
-    const V = 5, C = 3, N = 8;
+    const V = 5,
+      C = 3,
+      N = 8;
     const table = Float64Array.from(randn(V * C, 11));
     const idx = Int32Array.from([0, 4, 4, 2, 1, 0, 3, 4]);
     const dout = Float64Array.from(randn(N * C, 12));
@@ -62,7 +64,8 @@ describe('embedding', () => {
     embeddingBackward(grad, dout, idx, C);
     for (let i = 0; i < V * C; i++) {
       const h = 1e-6;
-      const p = table.slice(), m = table.slice();
+      const p = table.slice(),
+        m = table.slice();
       p[i] += h;
       m[i] -= h;
       expect(Math.abs((f(p) - f(m)) / (2 * h) - grad[i])).toBeLessThan(1e-8);

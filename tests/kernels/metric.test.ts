@@ -14,7 +14,9 @@ describe.each([1, 7, 256, 257, 5000])('logMetric n=%i', (n) => {
       const ta = be.tensor([n], { data: a });
       const tb = be.tensor([n], { data: b });
       const modes: MetricMode[] = ['mean', 'diff', 'greater'];
-      modes.forEach((mode, slot) => be.logMetric(history, ta, mode === 'mean' ? null : tb, clock, { mode, slot, M: 3, rows: 4 }));
+      modes.forEach((mode, slot) =>
+        be.logMetric(history, ta, mode === 'mean' ? null : tb, clock, { mode, slot, M: 3, rows: 4 }),
+      );
       return be.read(history);
     };
     const g = await run(await webgpu());

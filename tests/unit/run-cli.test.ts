@@ -33,7 +33,10 @@ describe('lab presets / run', () => {
     const { code, stderr } = await lab('run', 'dpo-bandit', '--backend', 'cpu', '--steps', '20', '--out', out);
     expect(code).toBe(0);
     expect(stderr).toMatch(/20\/20/);
-    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows).toHaveLength(20);
     expect(rows.map((r) => r.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(rows[0]).toMatchObject({ stage: 'dpo', step: 1 });

@@ -30,7 +30,10 @@ describe('share links', () => {
     ['#v1.a', /cut short/],
     ['#v1.AAAA', /do not decompress/],
     [pack('not json'), /not a config/],
-    [pack('{"world":{"kind":"bandit"},"stages":[{"kind":"preference","steps":-5}]}'), /stages\.0\.steps: must be at least 1/],
+    [
+      pack('{"world":{"kind":"bandit"},"stages":[{"kind":"preference","steps":-5}]}'),
+      /stages\.0\.steps: must be at least 1/,
+    ],
     [pack('{"version":2,"world":{"kind":"bandit"},"stages":[{"kind":"preference"}]}'), /version 2/],
     [pack('{"world":{"kind":"bandit"},"stages":[{"kind":"preference"}],"__proto__":{"x":1},"extra":"<script>"}'), null],
     ['#v1.' + 'A'.repeat(40000), /too long/],

@@ -110,8 +110,15 @@ export class CpuBackend implements Backend {
   view(base: Tensor, offset: number, shape: readonly number[], label?: string): Tensor {
     const b = base as CpuTensor;
     const n = shape.reduce((a, c) => a * c, 1);
-    if (offset + n > b.size) throw new Error(`view [${offset}, ${offset + n}) exceeds ${b.label} of ${b.size} elements`);
-    return new CpuTensor(b.data.subarray(offset, offset + n), shape, b.dtype, b.offset + offset, label ?? `${b.label}[${offset}]`);
+    if (offset + n > b.size)
+      throw new Error(`view [${offset}, ${offset + n}) exceeds ${b.label} of ${b.size} elements`);
+    return new CpuTensor(
+      b.data.subarray(offset, offset + n),
+      shape,
+      b.dtype,
+      b.offset + offset,
+      label ?? `${b.label}[${offset}]`,
+    );
   }
 
   write(t: Tensor, data: ArrayLike<number>): void {
@@ -174,7 +181,15 @@ export class CpuBackend implements Backend {
   linearForward(y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, dims: LinearDims): void {
     linearForward(f(y), f(x), f(w), fo(b), dims);
   }
-  linearBackward(dx: Tensor | null, dw: Tensor, db: Tensor | null, dy: Tensor, x: Tensor, w: Tensor, dims: LinearDims): void {
+  linearBackward(
+    dx: Tensor | null,
+    dw: Tensor,
+    db: Tensor | null,
+    dy: Tensor,
+    x: Tensor,
+    w: Tensor,
+    dims: LinearDims,
+  ): void {
     linearBackward(fo(dx), f(dw), fo(db), f(dy), f(x), f(w), dims);
   }
   activationForward(y: Tensor, x: Tensor, kind: ActivationKind): void {
@@ -195,7 +210,13 @@ export class CpuBackend implements Backend {
   logSoftmaxBackward(dx: Tensor, dy: Tensor, y: Tensor, dims: RowDims): void {
     logSoftmaxBackward(f(dx), f(dy), f(y), dims);
   }
-  crossEntropyForward(loss: Tensor, logits: Tensor, targets: Tensor, mask: Tensor, dims: { R: number; V: number }): void {
+  crossEntropyForward(
+    loss: Tensor,
+    logits: Tensor,
+    targets: Tensor,
+    mask: Tensor,
+    dims: { R: number; V: number },
+  ): void {
     crossEntropyForward(f(loss), f(logits), i32(targets), f(mask), dims);
   }
   crossEntropyBackward(
@@ -228,13 +249,25 @@ export class CpuBackend implements Backend {
       referenceRejectedLogps: f(inp.referenceRejectedLogps),
     };
     preferenceLossForward(
-      { losses: f(out.losses), loss: f(out.loss), chosenRewards: f(out.chosenRewards), rejectedRewards: f(out.rejectedRewards) },
+      {
+        losses: f(out.losses),
+        loss: f(out.loss),
+        chosenRewards: f(out.chosenRewards),
+        rejectedRewards: f(out.rejectedRewards),
+      },
       i,
       attrs,
     );
     preferenceLossBackward(f(out.dPolicyChosen), f(out.dPolicyRejected), i, attrs);
   }
-  distillLoss(loss: Tensor, dstudent: Tensor | null, student: Tensor, teacher: Tensor, mask: Tensor, attrs: DistillAttrs): void {
+  distillLoss(
+    loss: Tensor,
+    dstudent: Tensor | null,
+    student: Tensor,
+    teacher: Tensor,
+    mask: Tensor,
+    attrs: DistillAttrs,
+  ): void {
     distillLossForward(f(loss), f(student), f(teacher), f(mask), attrs);
     if (dstudent) distillLossBackward(f(dstudent), f(student), f(teacher), f(mask), attrs);
   }

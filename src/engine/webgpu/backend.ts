@@ -271,7 +271,15 @@ export class WebGPUBackend implements Backend {
   linearForward(y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, dims: LinearDims): void {
     linearForward(this.ctx, y, x, w, b, dims);
   }
-  linearBackward(dx: Tensor | null, dw: Tensor, db: Tensor | null, dy: Tensor, x: Tensor, w: Tensor, dims: LinearDims): void {
+  linearBackward(
+    dx: Tensor | null,
+    dw: Tensor,
+    db: Tensor | null,
+    dy: Tensor,
+    x: Tensor,
+    w: Tensor,
+    dims: LinearDims,
+  ): void {
     linearBackward(this.ctx, dx, dw, db, dy, x, w, dims);
   }
   activationForward(y: Tensor, x: Tensor, kind: ActivationKind): void {
@@ -292,7 +300,13 @@ export class WebGPUBackend implements Backend {
   logSoftmaxBackward(dx: Tensor, dy: Tensor, y: Tensor, dims: RowDims): void {
     logSoftmaxBackward(this.ctx, dx, dy, y, dims);
   }
-  crossEntropyForward(loss: Tensor, logits: Tensor, targets: Tensor, mask: Tensor, dims: { R: number; V: number }): void {
+  crossEntropyForward(
+    loss: Tensor,
+    logits: Tensor,
+    targets: Tensor,
+    mask: Tensor,
+    dims: { R: number; V: number },
+  ): void {
     crossEntropyForward(this.ctx, loss, logits, targets, mask, dims);
   }
   crossEntropyBackward(
@@ -320,7 +334,14 @@ export class WebGPUBackend implements Backend {
   preferenceLoss(out: PreferenceOutputs, inp: PreferenceInputs, attrs: PreferenceAttrs): void {
     preferenceLoss(this.ctx, out, inp, attrs);
   }
-  distillLoss(loss: Tensor, dstudent: Tensor | null, student: Tensor, teacher: Tensor, mask: Tensor, attrs: DistillAttrs): void {
+  distillLoss(
+    loss: Tensor,
+    dstudent: Tensor | null,
+    student: Tensor,
+    teacher: Tensor,
+    mask: Tensor,
+    attrs: DistillAttrs,
+  ): void {
     distillLoss(this.ctx, loss, dstudent, student, teacher, mask, attrs);
   }
   mse(loss: Tensor, dpred: Tensor | null, pred: Tensor, target: Tensor, scale = 1): void {
@@ -367,7 +388,12 @@ export class WebGPUBackend implements Backend {
   }
   random(out: Tensor, clock: Tensor | null, params: RandomParams): void {
     // The zero clock is made only when needed: a tensor upload cannot happen while a program is recorded.
-    random(this.ctx, out, clock ?? (this.zero ??= this.tensor([1], { dtype: 'u32', label: 'clock:zero', data: [0] })), params);
+    random(
+      this.ctx,
+      out,
+      clock ?? (this.zero ??= this.tensor([1], { dtype: 'u32', label: 'clock:zero', data: [0] })),
+      params,
+    );
   }
   private zero: Tensor | null = null;
 }

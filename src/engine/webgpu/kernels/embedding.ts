@@ -9,7 +9,11 @@ export function embeddingForward(ctx: GpuContext, out: Tensor, table: Tensor, id
   ctx.dispatch({
     shader: 'embedding',
     entry: 'forward',
-    params: packParams([['u32', N], ['u32', C], ['u32', V]]),
+    params: packParams([
+      ['u32', N],
+      ['u32', C],
+      ['u32', V],
+    ]),
     bindings: [out, table, idx],
     workgroups: grid((N * C) / 256),
   });
@@ -21,7 +25,11 @@ export function embeddingBackward(ctx: GpuContext, dtable: Tensor, dout: Tensor,
   ctx.dispatch({
     shader: 'embedding',
     entry: 'backward',
-    params: packParams([['u32', N], ['u32', C], ['u32', V]]),
+    params: packParams([
+      ['u32', N],
+      ['u32', C],
+      ['u32', V],
+    ]),
     bindings: [dtable, dout, idx],
     workgroups: grid((V * C) / 256),
   });
