@@ -60,7 +60,16 @@ const NO_DOM_GLOBALS = ['document', 'window'].map((name) => ({
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', '.vite/', 'coverage/'],
+    ignores: [
+      'dist/',
+      'dist-bench/',
+      'bench/results/',
+      'node_modules/',
+      'test-results/',
+      'playwright-report/',
+      '.vite/',
+      'coverage/',
+    ],
   },
   js.configs.recommended,
   ...ts.configs.recommended,
@@ -91,6 +100,11 @@ export default defineConfig(
   {
     files: ['*.{js,mjs,cjs,ts}', 'scripts/**', 'tests/**', 'src/cli/**', 'src/engine/node.ts'],
     languageOptions: { globals: globals.node },
+  },
+  {
+    // The benchmark: its page (bench/main.ts) runs in Chromium, its driver (bench/cli.ts) in Node.
+    files: ['bench/**'],
+    languageOptions: { globals: { ...globals.browser, ...globals.node } },
   },
   {
     files: ['src/engine/**', 'src/lab/**'],

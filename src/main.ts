@@ -1,4 +1,4 @@
-// Browser entry: mounts the Svelte app; the engine itself starts in a Web Worker (src/worker/engine.worker.ts).
+// Browser entry: mounts the Svelte app; the engine itself starts in a Web Worker (src/worker/trainer.worker.ts).
 import { mount } from 'svelte';
 import App from './app/App.svelte';
 import './app/app.css';

@@ -32,3 +32,34 @@ export function formatLimit(name: string, value: number): string {
   const isBytes = /(Size|Alignment)$/.test(name) && !/WorkgroupSize[XYZ]$/.test(name);
   return isBytes ? formatBytes(value) : value.toLocaleString('en-US');
 }
+
+/** A metric value: 4 significant digits, scientific notation for very large or small magnitudes. */
+export function formatValue(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? '∞' : '−∞';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e5 || a < 1e-3) return x.toExponential(2).replace('e+', 'e');
+  return String(Number(x.toPrecision(4)));
+}
+
+/** Training speed: steps per second, one decimal below 100. */
+export function formatRate(stepsPerSecond: number): string {
+  if (!Number.isFinite(stepsPerSecond) || stepsPerSecond <= 0) return '–';
+  return stepsPerSecond < 100 ? `${stepsPerSecond.toFixed(1)} steps/s` : `${Math.round(stepsPerSecond)} steps/s`;
+}
+
+/** Time left at the current speed: 45 s, 3 min 20 s, 1 h 05 min; '–' when unknown. */
+export function formatEta(stepsLeft: number, stepsPerSecond: number): string {
+  if (stepsLeft <= 0) return '0 s';
+  if (!Number.isFinite(stepsPerSecond) || stepsPerSecond <= 0) return '–';
+  const s = Math.ceil(stepsLeft / stepsPerSecond);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** The current time as an ISO 8601 string (when a run was saved). */
+export function isoNow(): string {
+  return new Date().toISOString();
+}

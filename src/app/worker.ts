@@ -1,8 +1,8 @@
-// Starts the engine's module Web Worker and wraps it with comlink: the UI thread's only way to the engine.
+// Starts a trainer module Web Worker and wraps it with comlink: the UI thread's only way to the engine.
 import { wrap, type Remote } from 'comlink';
-import type { EngineApi } from '../worker/protocol';
+import type { TrainerApi } from '../worker/protocol';
 
-export function startEngineWorker(): { worker: Worker; api: Remote<EngineApi> } {
-  const worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
-  return { worker, api: wrap<EngineApi>(worker) };
+export function startTrainerWorker(): { worker: Worker; api: Remote<TrainerApi> } {
+  const worker = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module' });
+  return { worker, api: wrap<TrainerApi>(worker) };
 }

@@ -1,6 +1,7 @@
 // Smoke test of the built app: it boots, names its backend, and the engine's self-check passes in the worker.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from './fixtures';
+import { linkTo, smallBandit } from './helpers';
 
 test.beforeEach(async ({ page }) => {
   await page.goto('/');
@@ -43,7 +44,7 @@ test('the self-check in the worker matches the CPU twin, and runs again on reque
   await expect(status).toHaveAttribute('data-state', 'pass');
 
   // The GPU work happens off the UI thread: exactly one engine worker.
-  expect(page.workers().map((w) => w.url())).toEqual([expect.stringMatching(/engine\.worker/)]);
+  expect(page.workers().map((w) => w.url())).toEqual([expect.stringMatching(/trainer\.worker/)]);
 });
 
 test('has no detectable accessibility violations', async ({ page, expectedBackend }) => {
@@ -51,4 +52,12 @@ test('has no detectable accessibility violations', async ({ page, expectedBacken
   if (expectedBackend === 'webgpu') await page.getByText('Adapter limits and features').click();
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+});
+
+test('trains a short run on the backend it found', async ({ page }) => {
+  await page.goto(linkTo(smallBandit(30)));
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-state', 'finished', { timeout: 60_000 });
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-done', '30');
+  await expect(page.locator('[data-chart="Loss"]')).toHaveAttribute('data-points', '30');
+  await expect(page.getByTestId('snapshot')).toHaveAttribute('data-kind', 'bandit');
 });

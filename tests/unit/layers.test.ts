@@ -25,7 +25,7 @@ const forbidden: Case[] = [
     "import { createBrowserBackend } from '../../engine/browser';\nexport { createBrowserBackend };",
   ],
   ['src/app/A.ts', "export { Philox } from '../engine/rng';"],
-  ['src/app/A.ts', "import '../worker/engine.worker';"],
+  ['src/app/A.ts', "import '../worker/trainer.worker';"],
   ['src/app/A.ts', "import { main } from '../cli/main';\nexport { main };"],
   [
     'src/app/A.svelte',

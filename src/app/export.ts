@@ -1,0 +1,148 @@
+// Run export and import: CSV and JSON lines with the registry's columns (the CLI's `metricLine` format), and the run
+// bundle (config, metric history, final snapshot) with validation on import. Pure functions, unit-tested.
+import * as v from 'valibot';
+import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
+import { METRIC_COLUMNS, type MetricRow } from '../lab/metrics';
+
+/** One JSON line per row: the registry's columns in order, absent metrics left out (as `lab run --out`). */
+export function metricLine(row: MetricRow): string {
+  const o: Record<string, number | string> = {};
+  for (const k of METRIC_COLUMNS) if (row[k] !== undefined) o[k] = row[k];
+  return JSON.stringify(o);
+}
+
+export function toJsonLines(rows: readonly MetricRow[]): string {
+  return rows.map((r) => metricLine(r) + '\n').join('');
+}
+
+function csvCell(x: number | string | undefined): string {
+  if (x === undefined) return '';
+  if (typeof x === 'number')
+    return Number.isFinite(x) ? String(x) : Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+  return /[",\n\r]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x;
+}
+
+/** CSV with a header of METRIC_COLUMNS; a metric a row lacks is an empty cell. Numbers round-trip exactly. */
+export function toCsv(rows: readonly MetricRow[]): string {
+  const lines = [METRIC_COLUMNS.join(',')];
+  for (const r of rows) lines.push(METRIC_COLUMNS.map((k) => csvCell(r[k])).join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** Parse toCsv's output back into rows (used to compare runs in tests and on import of CSV). */
+export function fromCsv(text: string): MetricRow[] {
+  const [head, ...lines] = text.trim().split(/\r?\n/);
+  const cols = head.split(',');
+  return lines.map((line) => {
+    const cells = line.split(',');
+    const row: MetricRow = { stage: '', step: 0 };
+    cols.forEach((c, i) => {
+      const cell = cells[i] ?? '';
+      if (cell === '') return;
+      row[c] = c === 'stage' ? cell : Number(cell);
+    });
+    return row;
+  });
+}
+
+export const BUNDLE_FORMAT = 'preflab-run';
+export const BUNDLE_VERSION = 1;
+
+/** A finished or paused run as one JSON file: what Save stores and Export writes. */
+export interface RunBundle {
+  format: typeof BUNDLE_FORMAT;
+  version: typeof BUNDLE_VERSION;
+  name: string;
+  savedAt: string;
+  backend: string;
+  config: ExperimentConfig;
+  done: number;
+  total: number;
+  rows: MetricRow[];
+  /** The run's final state as the snapshot shows it (the bandit's policy table, sampled sequences), arrays as lists. */
+  final: Record<string, unknown> | null;
+}
+
+const cell = v.union([v.number(), v.string(), v.null()]);
+const BundleShape = v.object({
+  format: v.literal(BUNDLE_FORMAT),
+  version: v.literal(BUNDLE_VERSION),
+  name: v.pipe(v.string(), v.maxLength(200)),
+  savedAt: v.string(),
+  backend: v.string(),
+  config: v.unknown(),
+  done: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  total: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  rows: v.array(
+    v.pipe(
+      v.record(v.string(), cell),
+      v.check((r) => typeof r.stage === 'string' && typeof r.step === 'number', 'each row needs a stage and a step'),
+    ),
+  ),
+  final: v.nullable(v.record(v.string(), v.unknown())),
+});
+
+export class BundleError extends Error {}
+
+/** JSON has no NaN: non-finite metrics are written as null and read back as NaN. */
+export function serializeBundle(b: RunBundle): string {
+  return JSON.stringify(b, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x));
+}
+
+/** Validate an imported file: its shape, its config against the schema, and its history against the config. */
+export function parseBundle(text: string): RunBundle {
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch {
+    throw new BundleError('the file is not JSON');
+  }
+  const shape = v.safeParse(BundleShape, input);
+  if (!shape.success) {
+    const issue = shape.issues[0];
+    const where = v.getDotPath(issue);
+    throw new BundleError(`the file is not a PrefLab run bundle: ${where ? `${where}: ` : ''}${issue.message}`);
+  }
+  let config: ExperimentConfig;
+  try {
+    config = parseConfig(shape.output.config);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new BundleError(`the run's config is not valid: ${e.problems.join('; ')}`);
+    throw e;
+  }
+  const b = shape.output;
+  if (b.done > b.total) throw new BundleError(`the run claims ${b.done} steps done of ${b.total}`);
+  const rows = b.rows.map((r) => {
+    const row: MetricRow = { stage: r.stage as string, step: r.step as number };
+    for (const [k, x] of Object.entries(r)) if (k !== 'stage' && k !== 'step') row[k] = x === null ? NaN : x;
+    return row;
+  });
+  return { ...b, config, rows, final: b.final };
+}
+
+/** A snapshot with its typed arrays as plain lists, for JSON and IndexedDB-independent export. */
+export function plainSnapshot(s: object | null): Record<string, unknown> | null {
+  if (!s) return null;
+  const plain = (x: unknown): unknown =>
+    ArrayBuffer.isView(x)
+      ? Array.from(x as unknown as ArrayLike<number>)
+      : x && typeof x === 'object' && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]))
+        : x;
+  return plain(s) as Record<string, unknown>;
+}
+
+/** Integer arrays of the snapshots (token ids, timesteps); every other list of numbers is float. */
+const INT_ARRAYS = new Set(['samples', 't']);
+
+/** A stored snapshot (arrays as lists) back into the typed arrays the views read. */
+export function reviveSnapshot(plain: Record<string, unknown>): Record<string, unknown> {
+  const revive = (k: string, x: unknown): unknown => {
+    if (Array.isArray(x) && x.length > 0 && x.every((n) => typeof n === 'number'))
+      return INT_ARRAYS.has(k) ? Int32Array.from(x) : Float32Array.from(x);
+    if (x && typeof x === 'object' && !Array.isArray(x))
+      return Object.fromEntries(Object.entries(x).map(([kk, v]) => [kk, revive(kk, v)]));
+    return x;
+  };
+  return revive('', plain) as Record<string, unknown>;
+}

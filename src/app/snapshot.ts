@@ -1,0 +1,72 @@
+// What the snapshot views show, computed off the component: the bandit's bars per prompt and decoded sequences.
+// Pure: unit-tested.
+
+export interface BarGroup {
+  prompt: number;
+  bars: { response: number; reference: number; policy: number; optimal: number; reward: number }[];
+}
+
+/** Per prompt, the K responses with pi_ref, pi_theta and pi_star (tables are [P, K], row-major). */
+export function banditBars(s: {
+  P: number;
+  K: number;
+  policy: ArrayLike<number>;
+  reference: ArrayLike<number>;
+  optimal: ArrayLike<number>;
+  reward: ArrayLike<number>;
+}): BarGroup[] {
+  const out: BarGroup[] = [];
+  for (let p = 0; p < s.P; p++) {
+    const bars = [];
+    for (let k = 0; k < s.K; k++) {
+      const i = p * s.K + k;
+      bars.push({
+        response: k,
+        reference: s.reference[i],
+        policy: s.policy[i],
+        optimal: s.optimal[i],
+        reward: s.reward[i],
+      });
+    }
+    out.push({ prompt: p, bars });
+  }
+  return out;
+}
+
+export interface SampleRow {
+  tokens: string;
+  length: number;
+  reward: number;
+  score: number | null;
+}
+
+/** Sampled sequences as text (tokens by id, EOS shown as ⏎), at most `limit`, with their rewards. */
+export function sequenceRows(
+  s: {
+    T: number;
+    eos: number;
+    samples: ArrayLike<number>;
+    mask: ArrayLike<number>;
+    rewards: ArrayLike<number>;
+    scores?: ArrayLike<number>;
+  },
+  limit = 12,
+): SampleRow[] {
+  const n = Math.min(s.rewards.length, limit);
+  const out: SampleRow[] = [];
+  for (let i = 0; i < n; i++) {
+    const toks: string[] = [];
+    for (let t = 0; t < s.T; t++) {
+      if (!(s.mask[i * s.T + t] > 0)) break;
+      const id = s.samples[i * s.T + t];
+      toks.push(id === s.eos ? '⏎' : String(id));
+    }
+    out.push({
+      tokens: toks.join(' '),
+      length: toks.length,
+      reward: s.rewards[i],
+      score: s.scores ? s.scores[i] : null,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+// Pure helpers of the training loop: coalescing metric rows into batches for the UI (at most ~30 posts a second)
+// and the guard that stops a run at the first NaN or infinite metric. No DOM, no GPU: unit-tested in Node.
+import type { MetricRow } from '../lab/metrics';
+
+/** The first metric of the rows that is NaN or infinite, with its stage and step. */
+export interface NonFinite {
+  stage: string;
+  step: number;
+  metric: string;
+  value: number;
+}
+
+export function findNonFinite(rows: readonly MetricRow[]): NonFinite | null {
+  for (const row of rows) {
+    for (const [metric, value] of Object.entries(row)) {
+      if (metric === 'stage' || metric === 'step') continue;
+      if (typeof value === 'number' && !Number.isFinite(value))
+        return { stage: row.stage, step: row.step, metric, value };
+    }
+  }
+  return null;
+}
+
+/** The message shown when the guard pauses a run. */
+export function nonFiniteMessage(bad: NonFinite): string {
+  const what = Number.isNaN(bad.value) ? 'NaN' : bad.value > 0 ? '+Infinity' : '-Infinity';
+  return `Paused: ${bad.metric} became ${what} at step ${bad.step} of stage ${bad.stage}. The run diverged; lower the learning rate or raise beta, then reset.`;
+}
+
+/**
+ * Collects metric rows and says when they are due to be posted: no more often than every `intervalMs`, so a fast
+ * loop sends one batch per frame or so instead of a message per metric period.
+ */
+export class MetricCoalescer {
+  private rows: MetricRow[] = [];
+  private last = -Infinity;
+
+  constructor(private readonly intervalMs = 33) {}
+
+  push(rows: readonly MetricRow[]): void {
+    for (const r of rows) this.rows.push(r);
+  }
+
+  get pending(): number {
+    return this.rows.length;
+  }
+
+  /** True when rows are waiting and the last post is at least `intervalMs` old. */
+  due(now: number): boolean {
+    return this.rows.length > 0 && now - this.last >= this.intervalMs;
+  }
+
+  /** Take the waiting rows (possibly none) and mark a post at `now`. */
+  take(now: number): MetricRow[] {
+    const out = this.rows;
+    this.rows = [];
+    this.last = now;
+    return out;
+  }
+}
