@@ -1,5 +1,5 @@
 // Run export and import: CSV and JSON lines with the registry's columns (the CLI's `metricLine` format), and the run
-// bundle (config, metric history, final snapshot) with validation on import. Pure functions, unit-tested.
+// bundle (config, metric history, final snapshot, final weights) with validation on import. Pure functions, unit-tested.
 import * as v from 'valibot';
 import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
 import { METRIC_COLUMNS, type MetricRow } from '../lab/metrics';
@@ -61,6 +61,54 @@ export interface RunBundle {
   rows: MetricRow[];
   /** The run's final state as the snapshot shows it (the bandit's policy table, sampled sequences), arrays as lists. */
   final: Record<string, unknown> | null;
+  /**
+   * Each trained model's flat parameter buffer, keyed by model name (absent in bundles saved before weights were
+   * kept). In a JSON file: a list of { name, length, base64 } with the little-endian bytes of the floats.
+   */
+  weights?: Record<string, Float32Array>;
+}
+
+/** A weights buffer as JSON carries it: base64 of the little-endian float32 bytes, with the number of floats. */
+export interface EncodedWeights {
+  name: string;
+  length: number;
+  base64: string;
+}
+
+export function encodeWeights(weights: Record<string, Float32Array>): EncodedWeights[] {
+  return Object.entries(weights).map(([name, w]) => {
+    const bytes = new Uint8Array(w.length * 4);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < w.length; i++) view.setFloat32(i * 4, w[i], true);
+    let bin = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return { name, length: w.length, base64: btoa(bin) };
+  });
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Decode encodeWeights' output, refusing anything malformed (bad base64, a length the bytes do not match). */
+export function decodeWeights(list: readonly EncodedWeights[]): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const { name, length, base64 } of list) {
+    if (Object.hasOwn(out, name)) throw new BundleError(`the weights of ${name} appear twice`);
+    if (!BASE64.test(base64)) throw new BundleError(`the weights of ${name} are not valid base64`);
+    const bin = atob(base64);
+    if (bin.length !== length * 4)
+      throw new BundleError(`the weights of ${name} hold ${bin.length} bytes, not ${length * 4} for ${length} floats`);
+    const view = new DataView(new ArrayBuffer(bin.length));
+    for (let i = 0; i < bin.length; i++) view.setUint8(i, bin.charCodeAt(i));
+    const w = new Float32Array(length);
+    for (let i = 0; i < length; i++) w[i] = view.getFloat32(i * 4, true);
+    out[name] = w;
+  }
+  return out;
+}
+
+/** Bytes of a bundle's weights (0 when it has none). */
+export function weightBytes(weights: Record<string, Float32Array> | undefined): number {
+  return Object.values(weights ?? {}).reduce((a, w) => a + w.byteLength, 0);
 }
 
 const cell = v.union([v.number(), v.string(), v.null()]);
@@ -80,13 +128,24 @@ const BundleShape = v.object({
     ),
   ),
   final: v.nullable(v.record(v.string(), v.unknown())),
+  weights: v.optional(
+    v.array(
+      v.object({
+        name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+        length: v.pipe(v.number(), v.integer(), v.minValue(0)),
+        base64: v.string(),
+      }),
+    ),
+  ),
 });
 
 export class BundleError extends Error {}
 
 /** JSON has no NaN: non-finite metrics are written as null and read back as NaN. */
 export function serializeBundle(b: RunBundle): string {
-  return JSON.stringify(b, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x));
+  const { weights, ...rest } = b;
+  const out = weights ? { ...rest, weights: encodeWeights(weights) } : rest;
+  return JSON.stringify(out, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x));
 }
 
 /** Validate an imported file: its shape, its config against the schema, and its history against the config. */
@@ -117,7 +176,10 @@ export function parseBundle(text: string): RunBundle {
     for (const [k, x] of Object.entries(r)) if (k !== 'stage' && k !== 'step') row[k] = x === null ? NaN : x;
     return row;
   });
-  return { ...b, config, rows, final: b.final };
+  const { weights, ...rest } = b;
+  const bundle: RunBundle = { ...rest, config, rows, final: b.final };
+  if (weights) bundle.weights = decodeWeights(weights);
+  return bundle;
 }
 
 /** A snapshot with its typed arrays as plain lists, for JSON and IndexedDB-independent export. */

@@ -41,6 +41,8 @@ export class Lab {
   status = $state.raw<TrainerStatus>(EMPTY);
   rows = $state.raw<MetricRow[]>([]);
   snapshot = $state.raw<Snapshot | null>(null);
+  /** The weights of an opened saved run or imported bundle, until the run trains again (the worker's are fresh). */
+  private shownWeights: Record<string, Float32Array> | null = null;
   rate = $state(0);
   speed = $state(10);
   busy = $state(false);
@@ -200,6 +202,7 @@ export class Lab {
       this.draft = res.config;
       this.rows = [];
       this.snapshot = null;
+      this.shownWeights = null;
       this.meter.reset();
       this.rate = 0;
       this.status = await this.api.status();
@@ -241,6 +244,7 @@ export class Lab {
   async train(): Promise<void> {
     if (!this.api || !this.canTrain) return;
     this.meter.reset();
+    this.shownWeights = null;
     await this.api.start();
   }
 
@@ -256,6 +260,7 @@ export class Lab {
   async step(n = 1): Promise<void> {
     if (!this.api || !this.canTrain) return;
     this.busy = true;
+    this.shownWeights = null;
     try {
       this.status = await this.api.step(n * this.config!.metrics.every);
     } finally {
@@ -269,6 +274,7 @@ export class Lab {
     try {
       this.rows = [];
       this.snapshot = null;
+      this.shownWeights = null;
       this.meter.reset();
       this.rate = 0;
       this.status = await this.api.reset();
@@ -315,11 +321,12 @@ export class Lab {
     return this.shareUrl;
   }
 
-  /** The current run as a bundle (with its final snapshot read from the worker). */
+  /** The current run as a bundle (with its final snapshot and weights read from the worker). */
   async bundle(name?: string): Promise<RunBundle | null> {
     if (!this.config || !this.api) return null;
     const snap =
       this.status.state === 'failed' ? this.snapshot : ((await this.api.snapshot().catch(() => null)) ?? this.snapshot);
+    const weights = this.shownWeights ?? (await this.api.weights().catch(() => null)) ?? undefined;
     const preset = PRESETS.find((p) => p.name === this.presetName);
     return {
       format: BUNDLE_FORMAT,
@@ -334,6 +341,7 @@ export class Lab {
       total: this.status.total,
       rows: this.rows,
       final: plainSnapshot(snap),
+      ...(weights ? { weights } : {}),
     };
   }
 
@@ -394,6 +402,7 @@ export class Lab {
     this.rows = b.rows;
     this.notice = `Showing “${b.name}”: ${b.done} of ${b.total} steps. Reset and Train rerun its config.`;
     if (b.final && typeof b.final.kind === 'string') this.snapshot = reviveSnapshot(b.final) as unknown as Snapshot;
+    this.shownWeights = b.weights ?? null;
   }
 
   async toggleCompare(key: string, on: boolean): Promise<void> {

@@ -1,7 +1,7 @@
 // Saved runs in IndexedDB (idb-keyval). Each run is written once under its own new key and never overwritten by
 // another save, so a failed write (a full disk: QuotaExceededError) loses nothing saved before.
 import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
-import type { RunBundle } from './export';
+import { weightBytes, type RunBundle } from './export';
 
 export interface SavedRunSummary {
   key: string;
@@ -10,6 +10,8 @@ export interface SavedRunSummary {
   done: number;
   total: number;
   backend: string;
+  /** Bytes of the run's saved weights (0 for runs saved without them). */
+  weightBytes: number;
 }
 
 let db: UseStore | null = null;
@@ -45,7 +47,15 @@ export async function listRuns(): Promise<SavedRunSummary[]> {
   const all = await entries<string, RunBundle>(store());
   return all
     .filter(([k]) => typeof k === 'string' && k.startsWith('run:'))
-    .map(([key, b]) => ({ key, name: b.name, savedAt: b.savedAt, done: b.done, total: b.total, backend: b.backend }))
+    .map(([key, b]) => ({
+      key,
+      name: b.name,
+      savedAt: b.savedAt,
+      done: b.done,
+      total: b.total,
+      backend: b.backend,
+      weightBytes: weightBytes(b.weights),
+    }))
     .sort((a, b) => (a.savedAt < b.savedAt ? 1 : a.savedAt > b.savedAt ? -1 : 0));
 }
 

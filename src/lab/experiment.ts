@@ -85,6 +85,8 @@ export interface StageRunner {
 /** The device state of a run: its stages in order, and what to free at the end. */
 export interface Run {
   stages: StageRunner[];
+  /** Each trained model's flat parameter buffer (a `ParamArena.checkpoint()`), keyed by the model's name. */
+  weights(): Promise<Record<string, Float32Array>>;
   release(): void;
 }
 
@@ -165,6 +167,11 @@ export class Experiment {
 
   snapshot(): Promise<Snapshot> {
     return this.stage.snapshot();
+  }
+
+  /** The current weights of every trained model, keyed by model name (one flat checkpoint per model). */
+  weights(): Promise<Record<string, Float32Array>> {
+    return this.run.weights();
   }
 
   dispose(): void {

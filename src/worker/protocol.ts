@@ -69,5 +69,7 @@ export interface TrainerApi {
   /** Steps per chunk the loop advances between checks for pause and posts. */
   setSpeed(stepsPerChunk: number): Promise<void>;
   snapshot(): Promise<Snapshot | null>;
+  /** Each trained model's flat parameters, keyed by model name (buffers transferred); null without a run. */
+  weights(): Promise<Record<string, Float32Array> | null>;
   status(): Promise<TrainerStatus>;
 }

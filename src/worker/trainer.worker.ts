@@ -269,6 +269,14 @@ const api: TrainerApi = {
     });
   },
 
+  weights() {
+    return exclusive(async () => {
+      if (!exp || deviceError) return null;
+      const w = await exp.weights();
+      return transfer(w, buffersOf(w));
+    });
+  },
+
   async status() {
     return status();
   },

@@ -90,13 +90,22 @@ test('a saved run survives a reload; an exported bundle imports as the same run'
   await page.goto(linkTo(smallBandit(40)));
   await waitForState(page, 'finished');
   const csv = await download(page, 'Export CSV');
+  // The final weights: the policy logits [3, 8] (padded to the backend's alignment), base64 of little-endian floats.
+  const weightsOf = (text: string) => JSON.parse(text).weights as { name: string; length: number; base64: string }[];
+  const trained = weightsOf((await download(page, 'Export run bundle')).text);
+  expect(trained.map((w) => w.name)).toEqual(['policy']);
+  expect(trained[0].length).toBeGreaterThanOrEqual(24);
+  expect(Buffer.from(trained[0].base64, 'base64').length).toBe(trained[0].length * 4);
   await page.getByRole('button', { name: 'Save this run' }).click();
   await expect(page.getByTestId('saved-run')).toHaveCount(1);
   const name = await page.getByTestId('saved-run-name').textContent();
+  const size = await page.getByTestId('saved-run-weights').textContent();
+  expect(size).toMatch(/^weights \d/);
 
   await page.goto('/');
   await expect(page.getByTestId('saved-run')).toHaveCount(1);
   await expect(page.getByTestId('saved-run-name')).toHaveText(name ?? '');
+  await expect(page.getByTestId('saved-run-weights')).toHaveText(size ?? '');
   await page.getByRole('button', { name: `Open ${name}` }).click();
   await expect(page.getByTestId('charts')).toHaveAttribute('data-rows', '40');
   expect((await download(page, 'Export CSV')).text).toBe(csv.text);
@@ -116,6 +125,8 @@ test('a saved run survives a reload; an exported bundle imports as the same run'
   await expect(page.getByTestId('saved-run-name')).toHaveText('my first run');
 
   const bundle = await download(page, 'Export run bundle');
+  // The saved run's weights, not the fresh ones of its reloaded config.
+  expect(weightsOf(bundle.text)).toEqual(trained);
   await page.getByRole('button', { name: 'Delete my first run' }).click();
   await expect(page.getByTestId('saved-run')).toHaveCount(0);
 
@@ -125,6 +136,7 @@ test('a saved run survives a reload; an exported bundle imports as the same run'
   await expect(page.getByTestId('charts')).toHaveAttribute('data-rows', '40');
   expect((await download(page, 'Export CSV')).text).toBe(csv.text);
   await expect(page.getByTestId('snapshot')).toHaveAttribute('data-kind', 'bandit');
+  expect(weightsOf((await download(page, 'Export run bundle')).text)).toEqual(trained);
 
   // A file that is not a bundle is refused with a reason.
   await page

@@ -5,6 +5,8 @@ import { metricLine as cliMetricLine } from '../../src/cli/run';
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
+  decodeWeights,
+  encodeWeights,
   fromCsv,
   metricLine,
   parseBundle,
@@ -13,6 +15,7 @@ import {
   serializeBundle,
   toCsv,
   toJsonLines,
+  weightBytes,
   type RunBundle,
 } from '../../src/app/export';
 import { formatEta, formatRate, formatValue } from '../../src/app/format';
@@ -124,6 +127,49 @@ describe('run bundles', () => {
     const tooMany = JSON.parse(serializeBundle(bundle));
     tooMany.done = 500;
     expect(() => parseBundle(JSON.stringify(tooMany))).toThrow('claims 500 steps done of 400');
+  });
+
+  it('carries the final weights as base64 of little-endian floats, exactly', () => {
+    const weights = {
+      policy: new Float32Array([0.1, -2.5, 1e-30, 3.4e38, -0, 7]),
+      empty: new Float32Array(0),
+    };
+    const text = serializeBundle({ ...bundle, weights });
+    const json = JSON.parse(text);
+    expect(json.weights).toEqual([
+      { name: 'policy', length: 6, base64: expect.any(String) },
+      { name: 'empty', length: 0, base64: '' },
+    ]);
+    // Little-endian: 7 = 0x40e00000 ends the bytes as 00 00 e0 40.
+    const bytes = Buffer.from(json.weights[0].base64, 'base64');
+    expect([...bytes.subarray(20)]).toEqual([0x00, 0x00, 0xe0, 0x40]);
+    const back = parseBundle(text);
+    expect(back.weights).toEqual(weights);
+    expect(Object.is(back.weights!.policy[4], -0)).toBe(true);
+    expect(weightBytes(back.weights)).toBe(24);
+    expect(decodeWeights(encodeWeights(weights))).toEqual(weights);
+  });
+
+  it('imports a bundle without weights (saved before they were kept) with none', () => {
+    const back = parseBundle(serializeBundle(bundle));
+    expect(back.weights).toBeUndefined();
+    expect(weightBytes(back.weights)).toBe(0);
+  });
+
+  it('refuses malformed weights, saying why', () => {
+    const good = JSON.parse(serializeBundle({ ...bundle, weights: { policy: new Float32Array([1, 2, 3]) } }));
+    const withWeights = (w: unknown) => JSON.stringify({ ...good, weights: w });
+    expect(() => parseBundle(withWeights([{ ...good.weights[0], base64: 'not base64!' }]))).toThrow(
+      'the weights of policy are not valid base64',
+    );
+    expect(() => parseBundle(withWeights([{ ...good.weights[0], base64: 'AAAA=' }]))).toThrow('not valid base64');
+    expect(() => parseBundle(withWeights([{ ...good.weights[0], length: 4 }]))).toThrow(
+      'the weights of policy hold 12 bytes, not 16 for 4 floats',
+    );
+    expect(() => parseBundle(withWeights([{ ...good.weights[0], length: 1.5 }]))).toThrow('not a PrefLab run bundle');
+    expect(() => parseBundle(withWeights([{ name: 'policy', base64: '' }]))).toThrow('not a PrefLab run bundle');
+    expect(() => parseBundle(withWeights({ policy: good.weights[0].base64 }))).toThrow('not a PrefLab run bundle');
+    expect(() => parseBundle(withWeights([good.weights[0], good.weights[0]]))).toThrow('appear twice');
   });
 
   it('gives each saved run its own key', () => {

@@ -83,6 +83,8 @@ abstract class Points2dStageRunner implements StageRunner {
   protected program!: Program;
   protected readonly tensors: Tensor[] = [];
   protected readonly owned: { release(): void }[] = [];
+  /** Models of its own the stage trains (a DMD generator and its fake score, a progressive student). */
+  readonly trained: Denoiser[] = [];
   protected readonly period: number;
   protected readonly seedLo: number;
   protected readonly seedHi: number;
@@ -305,6 +307,7 @@ export class DmdStageRunner extends Points2dStageRunner {
     const T = w.timesteps;
     this.student = this.own(new Denoiser(be, `${this.name}-student`, w, run.cfg.seed, modelStream(1)));
     this.fake = this.own(new Denoiser(be, `${this.name}-fake`, w, run.cfg.seed, modelStream(2)));
+    this.trained.push(this.student, this.fake);
     const G = this.student;
     const F = this.fake;
     // DMD's range of timesteps: the ends carry no signal (x_t ~ x_0, or x_t ~ pure noise).
@@ -496,6 +499,7 @@ export class ProgressiveStageRunner extends Points2dStageRunner {
     this.perRound = Math.ceil(stage.steps / stage.rounds);
     this.student = this.own(new Denoiser(be, `${this.name}-student`, w, run.cfg.seed, modelStream(4)));
     this.frozen = this.own(new Denoiser(be, `${this.name}-frozen`, w, run.cfg.seed, modelStream(5)));
+    this.trained.push(this.student);
     const S = this.student;
     const F = this.frozen;
     const wsS = this.own(new Workspace(be, S, B, `${this.name}:student`));
@@ -879,6 +883,11 @@ export function buildPoints2dRun(be: Backend, cfg: ExperimentConfig): Run {
   });
   return {
     stages,
+    async weights() {
+      const out: Record<string, Float32Array> = {};
+      for (const m of [run.teacher, ...stages.flatMap((s) => s.trained)]) out[m.name] = await m.arena.checkpoint();
+      return out;
+    },
     release() {
       for (const s of stages) s.release();
       run.teacher.release();

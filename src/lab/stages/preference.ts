@@ -211,6 +211,9 @@ export function buildBanditRun(be: Backend, config: ExperimentConfig): Run {
   });
   return {
     stages,
+    async weights() {
+      return { policy: await policy.checkpoint() };
+    },
     release() {
       for (const s of stages) s.release();
       policy.release();

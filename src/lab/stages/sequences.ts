@@ -43,6 +43,11 @@ export function buildSequencesRun(be: Backend, cfg: ExperimentConfig): Run {
   });
   return {
     stages,
+    async weights() {
+      const out: Record<string, Float32Array> = {};
+      for (const [name, m] of models) out[name] = await m.arena.checkpoint();
+      return out;
+    },
     release() {
       for (const s of stages) s.release();
       for (const m of models.values()) m.release();
