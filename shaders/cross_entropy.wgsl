@@ -1,8 +1,6 @@
 // Masked mean cross-entropy over [R, V] logits and its fused softmax - onehot backward; row partials are summed
 // by one workgroup in a fixed order, so the loss is the same every run.
-
-override WG: u32 = 256; // invocations per workgroup
-override TPR: u32 = 256; // invocations per row: a power of two dividing WG (WG for the single-segment sums)
+// #include rows
 
 struct Params {
   R: u32,
@@ -12,36 +10,6 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
-
-var<workgroup> red_lse: array<vec2<f32>, WG>;
-var<workgroup> red_sum: array<vec2<f32>, WG>;
-
-// Fixed-order trees over each row's TPR lanes (deterministic); every lane gets its row's total.
-fn row_lse(lid: u32, v: vec2<f32>) -> vec2<f32> {
-  red_lse[lid] = v;
-  workgroupBarrier();
-  let lane = lid % TPR;
-  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
-    if (lane < s) {
-      red_lse[lid] = lse_join(red_lse[lid], red_lse[lid + s]);
-    }
-    workgroupBarrier();
-  }
-  return red_lse[lid - lane];
-}
-
-fn row_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
-  red_sum[lid] = v;
-  workgroupBarrier();
-  let lane = lid % TPR;
-  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
-    if (lane < s) {
-      red_sum[lid] = red_sum[lid] + red_sum[lid + s];
-    }
-    workgroupBarrier();
-  }
-  return red_sum[lid - lane];
-}
 
 // Out-of-range targets are clamped into the row, as embedding lookups are.
 fn target_col(t: i32) -> u32 {

@@ -1,7 +1,5 @@
 // Log-softmax over the last axis of [R, C] and its backward: TPR invocations per row, tree reductions in workgroup memory.
-
-override WG: u32 = 256; // invocations per workgroup
-override TPR: u32 = 256; // invocations per row: a power of two dividing WG, so short rows share a workgroup
+// #include rows
 
 struct Params {
   R: u32,
@@ -9,36 +7,6 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
-
-var<workgroup> red_lse: array<vec2<f32>, WG>;
-var<workgroup> red_sum: array<f32, WG>;
-
-// Fixed-order trees over each row's TPR lanes (deterministic); every lane gets its row's total.
-fn row_lse(lid: u32, v: vec2<f32>) -> vec2<f32> {
-  red_lse[lid] = v;
-  workgroupBarrier();
-  let lane = lid % TPR;
-  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
-    if (lane < s) {
-      red_lse[lid] = lse_join(red_lse[lid], red_lse[lid + s]);
-    }
-    workgroupBarrier();
-  }
-  return red_lse[lid - lane];
-}
-
-fn row_sum(lid: u32, v: f32) -> f32 {
-  red_sum[lid] = v;
-  workgroupBarrier();
-  let lane = lid % TPR;
-  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
-    if (lane < s) {
-      red_sum[lid] = red_sum[lid] + red_sum[lid + s];
-    }
-    workgroupBarrier();
-  }
-  return red_sum[lid - lane];
-}
 
 // ---- forward: y = x - max - log(sum(exp(x - max))) ----
 @group(0) @binding(1) var<storage, read_write> y: array<f32>; // [R, C]

@@ -1,6 +1,6 @@
 // Every WGSL kernel family has a CPU twin, and both agree on the same random inputs: one table row per shader.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, DType, MetricAt, Tensor, TypedArray } from '../../src/engine/backend';
@@ -9,9 +9,9 @@ import { ACTIVATIONS, DISTILL_KINDS, PREFERENCE_LOSS_TYPES } from '../../src/eng
 const SHADER_DIR = fileURLToPath(new URL('../../shaders/', import.meta.url));
 const CPU_DIR = fileURLToPath(new URL('../../src/engine/cpu/', import.meta.url));
 
-/** Kernel families: every shaders/*.wgsl but the helpers prepended to all of them. */
+/** Kernel families: every shaders/*.wgsl with a compute entry point (common.wgsl and rows.wgsl only hold helpers). */
 const SHADERS = readdirSync(SHADER_DIR)
-  .filter((f) => f.endsWith('.wgsl') && f !== 'common.wgsl')
+  .filter((f) => f.endsWith('.wgsl') && readFileSync(SHADER_DIR + f, 'utf8').includes('@compute'))
   .map((f) => f.slice(0, -'.wgsl'.length))
   .sort();
 

@@ -55,6 +55,15 @@ export function grid(workgroups: number, maxPerDim = 65535): [number, number] {
   return [Math.ceil(n / y), y];
 }
 
+/** Shared WGSL a kernel asks for with `// #include <name>` lines (one level: includes do not nest). */
+function includes(src: string, sources: Record<string, string>): string[] {
+  return [...src.matchAll(/^\/\/ #include (\w+)$/gm)].map(([, name]) => {
+    const inc = sources[name];
+    if (inc === undefined) throw new Error(`shader includes ${name}.wgsl, which does not exist`);
+    return inc;
+  });
+}
+
 const MAX_CACHED_CALLS = 4096;
 
 export class GpuContext {
@@ -118,7 +127,10 @@ export class GpuContext {
       if (src === undefined) throw new Error(`no shader named ${shader}.wgsl`);
       // Every kernel is composed with the shared helpers (Philox, stable log-sigmoid, reductions).
       const common = this.sources['common'] ?? '';
-      mod = this.device.createShaderModule({ label: `shader:${shader}`, code: `${common}\n${src}` });
+      mod = this.device.createShaderModule({
+        label: `shader:${shader}`,
+        code: [common, ...includes(src, this.sources), src].join('\n'),
+      });
       this.modules.set(shader, mod);
     }
     return mod;

@@ -1,0 +1,40 @@
+// Row reductions shared by the row-wise kernels (`// #include rows`): TPR invocations per row, fixed-order trees in
+// workgroup memory, so every run sums in the same order; every lane of a row gets the row's total.
+
+override WG: u32 = 256; // invocations per workgroup
+override TPR: u32 = 256; // invocations per row: a power of two dividing WG, so short rows share a workgroup
+
+var<workgroup> red_lse: array<vec2<f32>, WG>;
+var<workgroup> red_sum: array<vec2<f32>, WG>;
+
+// Online (max, sum of exp) states of the row's lanes, merged.
+fn row_lse(lid: u32, v: vec2<f32>) -> vec2<f32> {
+  red_lse[lid] = v;
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
+    if (lane < s) {
+      red_lse[lid] = lse_join(red_lse[lid], red_lse[lid + s]);
+    }
+    workgroupBarrier();
+  }
+  return red_lse[lid - lane];
+}
+
+// Two sums at once (e.g. a masked total and the mask's count).
+fn row_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
+  red_sum[lid] = v;
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
+    if (lane < s) {
+      red_sum[lid] = red_sum[lid] + red_sum[lid + s];
+    }
+    workgroupBarrier();
+  }
+  return red_sum[lid - lane];
+}
+
+fn row_sum(lid: u32, v: f32) -> f32 {
+  return row_sum2(lid, vec2<f32>(v, 0.0)).x;
+}
