@@ -73,6 +73,20 @@ function measure(run: Points2dRun, samples: Float32Array): Measured {
   };
 }
 
+/** The diversity metrics of a sampler's draw, and of the teacher's beside it when the stage has one. */
+function diversity(model: Measured, teacher?: Measured): Record<string, number> {
+  const m: Record<string, number> = {
+    'diversity/modes_covered': model.covered,
+    'diversity/energy_distance': model.energy,
+    'diversity/entropy': entropyEstimate(model.samples),
+  };
+  if (teacher) {
+    m['teacher/modes_covered'] = teacher.covered;
+    m['teacher/energy_distance'] = teacher.energy;
+  }
+  return m;
+}
+
 /** The step/period bookkeeping every points2d stage shares; subclasses record `program` and name their metrics. */
 abstract class Points2dStageRunner implements StageRunner {
   readonly name: string;
@@ -270,11 +284,7 @@ export class DiffusionStageRunner extends Points2dStageRunner {
 
   protected async periodMetrics(): Promise<Record<string, number>> {
     const t = await this.draw(this.sampler);
-    return {
-      'diversity/modes_covered': t.covered,
-      'diversity/energy_distance': t.energy,
-      'diversity/entropy': entropyEstimate(t.samples),
-    };
+    return diversity(t);
   }
 
   async snapshot(): Promise<Points2dSnapshot> {
@@ -445,11 +455,7 @@ export class DmdStageRunner extends Points2dStageRunner {
     const t = await this.draw(this.teacherSampler);
     const h = await this.draw(this.hybridSampler);
     return {
-      'diversity/modes_covered': s.covered,
-      'diversity/energy_distance': s.energy,
-      'diversity/entropy': entropyEstimate(s.samples),
-      'teacher/modes_covered': t.covered,
-      'teacher/energy_distance': t.energy,
+      ...diversity(s, t),
       'hybrid/modes_covered': h.covered,
       'hybrid/energy_distance': h.energy,
     };
@@ -641,11 +647,7 @@ export class ProgressiveStageRunner extends Points2dStageRunner {
     const s = await this.draw(sampler);
     const t = await this.draw(this.teacherSampler);
     return {
-      'diversity/modes_covered': s.covered,
-      'diversity/energy_distance': s.energy,
-      'diversity/entropy': entropyEstimate(s.samples),
-      'teacher/modes_covered': t.covered,
-      'teacher/energy_distance': t.energy,
+      ...diversity(s, t),
       'sampler/steps': sampler.timesteps.length,
     };
   }
@@ -818,11 +820,7 @@ export class DiffusionDpoStageRunner extends Points2dStageRunner {
     const { angle, scale } = this.stage.reward;
     const ps = pointStats(p.samples, angle, scale);
     return {
-      'diversity/modes_covered': p.covered,
-      'diversity/energy_distance': p.energy,
-      'diversity/entropy': entropyEstimate(p.samples),
-      'teacher/modes_covered': r.covered,
-      'teacher/energy_distance': r.energy,
+      ...diversity(p, r),
       'samples/mean_x': ps.meanX,
       'samples/mean_y': ps.meanY,
       'reward/true': ps.reward,
