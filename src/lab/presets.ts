@@ -41,6 +41,14 @@ const teacherModel = { kind: 'token-mlp', context: 2, embed: 16, width: 64, dept
 const smallStudent = { kind: 'token-mlp', context: 1, embed: 16, width: 32, depth: 1 } as const;
 const sftTeacher = { kind: 'sft', steps: 400, batch: 32, optimizer: { lr: 0.02 } } as const;
 const distillStudent = { kind: 'distill', steps: 300, batch: 32, optimizer: { lr: 0.02 } } as const;
+const sequenceDpo = {
+  kind: 'preference',
+  steps: 300,
+  batch: 32,
+  beta: 0.1,
+  pairs: 1024,
+  optimizer: { lr: 0.003 },
+} as const;
 
 export const PRESETS: readonly Preset[] = [
   {
@@ -145,15 +153,7 @@ export const PRESETS: readonly Preset[] = [
       models: { policy: teacherModel },
       stages: [
         { ...sftTeacher, model: 'policy', steps: 300 },
-        {
-          kind: 'preference',
-          model: 'policy',
-          steps: 300,
-          batch: 32,
-          beta: 0.1,
-          pairs: 1024,
-          optimizer: { lr: 0.003 },
-        },
+        { ...sequenceDpo, model: 'policy' },
       ],
       metrics: { every: 25 },
     },
@@ -175,15 +175,7 @@ export const PRESETS: readonly Preset[] = [
         sftTeacher,
         { ...distillStudent, steps: 500, optimizer: { lr: 0.03 } },
         { kind: 'reward_model', steps: 300, batch: 32, pairs: 1024 },
-        {
-          kind: 'preference',
-          model: 'student',
-          steps: 300,
-          batch: 32,
-          beta: 0.1,
-          pairs: 1024,
-          optimizer: { lr: 0.003 },
-        },
+        { ...sequenceDpo, model: 'student' },
       ],
       metrics: { every: 25 },
     },
