@@ -67,8 +67,10 @@ export default defineConfig<PreflabOptions>({
     },
     {
       // The smoke test again, in a browser without WebGPU: the CPU fallback must announce itself and still work.
+      // The fault tests too, but for those that break WebGPU objects (tagged @gpu).
       name: 'cpu-fallback',
-      testMatch: /smoke\.spec\.ts$/,
+      testMatch: /(smoke|faults)\.spec\.ts$/,
+      grepInvert: /@gpu/,
       use: { expectedBackend: 'cpu', launchOptions: { executablePath, args: [...quiet, ...noWebgpu] } },
     },
     {

@@ -136,14 +136,24 @@ export class Lab {
       this.status = { ...this.status, state: 'failed' };
       this.selfTestRunning = false;
       this.busy = false;
+      // A worker that threw is in an unknown state: end it, so that it neither holds the GPU nor posts a status
+      // that would hide the failure. What it sent before (metrics, snapshot) stays on the page.
+      if (this.worker === worker) this.stopWorker();
     });
     try {
       this.info = await api.init(
         { forceCpu: this.forceCpu },
+        // Events a worker posted before it crashed or was replaced may still be queued: only the current one's count.
         proxy({
-          metrics: (rows: MetricRow[], status: TrainerStatus) => this.onMetrics(rows, status),
-          status: (status: TrainerStatus) => this.onStatus(status),
-          snapshot: (s: Snapshot) => (this.snapshot = s),
+          metrics: (rows: MetricRow[], status: TrainerStatus) => {
+            if (this.worker === worker) this.onMetrics(rows, status);
+          },
+          status: (status: TrainerStatus) => {
+            if (this.worker === worker) this.onStatus(status);
+          },
+          snapshot: (s: Snapshot) => {
+            if (this.worker === worker) this.snapshot = s;
+          },
         }),
       );
     } catch (e) {
@@ -323,10 +333,11 @@ export class Lab {
 
   /** The current run as a bundle (with its final snapshot and weights read from the worker). */
   async bundle(name?: string): Promise<RunBundle | null> {
-    if (!this.config || !this.api) return null;
-    const snap =
-      this.status.state === 'failed' ? this.snapshot : ((await this.api.snapshot().catch(() => null)) ?? this.snapshot);
-    const weights = this.shownWeights ?? (await this.api.weights().catch(() => null)) ?? undefined;
+    if (!this.config) return null;
+    // A failed run's worker has nothing newer (or is gone after a crash): the page's own copy is the latest.
+    const api = this.status.state === 'failed' ? null : this.api;
+    const snap = (await api?.snapshot().catch(() => null)) ?? this.snapshot;
+    const weights = this.shownWeights ?? (await api?.weights().catch(() => null)) ?? undefined;
     const preset = PRESETS.find((p) => p.name === this.presetName);
     return {
       format: BUNDLE_FORMAT,
