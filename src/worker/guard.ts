@@ -1,5 +1,6 @@
-// Pure helpers of the training loop: coalescing metric rows into batches for the UI (at most ~30 posts a second)
-// and the guard that stops a run at the first NaN or infinite metric. No DOM, no GPU: unit-tested in Node.
+// Pure helpers of the training loop: coalescing metric rows into batches for the UI (at most ~30 posts a second),
+// the guard that stops a run at the first NaN or infinite metric, and the buffers a snapshot's transfer hands over.
+// No DOM, no GPU: unit-tested in Node.
 import type { MetricRow } from '../lab/metrics';
 
 /** The first metric of the rows that is NaN or infinite, with its stage and step. */
@@ -57,4 +58,17 @@ export class MetricCoalescer {
     this.last = now;
     return out;
   }
+}
+
+/**
+ * The buffers of every typed array in a snapshot, nested ones included, to transfer instead of copy. Transferring
+ * detaches them on this side, so a snapshot must own its arrays (never hand out the run's own).
+ */
+export function buffersOf(s: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer[] {
+  if (ArrayBuffer.isView(s)) {
+    if (s.buffer instanceof ArrayBuffer) out.add(s.buffer);
+  } else if (s && typeof s === 'object') {
+    for (const v of Object.values(s)) buffersOf(v, out);
+  }
+  return [...out];
 }

@@ -7,7 +7,7 @@ import { CpuBackend } from '../engine/cpu/backend';
 import { Philox } from '../engine/rng';
 import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
 import { Experiment, type Snapshot } from '../lab/experiment';
-import { findNonFinite, MetricCoalescer, nonFiniteMessage } from './guard';
+import { buffersOf, findNonFinite, MetricCoalescer, nonFiniteMessage } from './guard';
 import type { SelfTestResult, TrainerApi, TrainerEvents, TrainerStatus } from './protocol';
 
 const SELF_TEST = { M: 64, K: 64, N: 64, rtol: 2e-4, atol: 2e-5 };
@@ -47,16 +47,6 @@ function status(): TrainerStatus {
   else if (exp.done > 0) state = 'paused';
   else state = 'ready';
   return { state, done: exp?.done ?? 0, total: exp?.total ?? 0, stage: exp?.stage.name ?? '', message, problem };
-}
-
-/** The buffers of every typed array in a snapshot, nested ones included, to transfer instead of copy. */
-function buffersOf(s: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer[] {
-  if (ArrayBuffer.isView(s)) {
-    if (s.buffer instanceof ArrayBuffer) out.add(s.buffer);
-  } else if (s && typeof s === 'object') {
-    for (const v of Object.values(s)) buffersOf(v, out);
-  }
-  return [...out];
 }
 
 async function readSnapshot(): Promise<Snapshot | null> {

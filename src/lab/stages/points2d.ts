@@ -202,9 +202,10 @@ abstract class Points2dStageRunner implements StageRunner {
     return {
       kind: 'points2d',
       stage: this.name,
-      data: this.run.reference,
+      // Copies: the worker transfers a snapshot's buffers, which would detach the run's own arrays.
+      data: this.run.reference.slice(),
       teacher: teacher.samples,
-      centers: d.centers,
+      centers: d.centers.slice(),
       modeNames: d.modeNames,
       shares: { data: Float32Array.from(d.dataShares), teacher: Float32Array.from(teacher.shares) },
       covered: { teacher: teacher.covered },

@@ -163,8 +163,9 @@ export class RewardModelStageRunner extends SequenceStage {
       V: data.V,
       T: data.T,
       eos: data.eos,
-      samples: h.chosen,
-      mask: h.chosenMask,
+      // Copies: the worker transfers a snapshot's buffers, and the held-out pairs are scored again later.
+      samples: h.chosen.slice(),
+      mask: h.chosenMask.slice(),
       rewards: Float32Array.from(trueRewards(data, h.chosen, h.chosenMask, this.heldPairs.N)),
       scores: Float32Array.from(scores),
     };

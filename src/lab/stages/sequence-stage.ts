@@ -244,7 +244,7 @@ export class LmEval {
   }
 }
 
-/** The snapshot of a language model stage: the samples of its latest evaluation. */
+/** The snapshot of a language model stage: copies of the samples of its latest evaluation (the worker transfers them). */
 export function lmSnapshot(stage: string, model: string, data: SequencesData, r: LmReport): SequencesSnapshot {
   const H = data.world.heldout;
   return {
@@ -254,8 +254,8 @@ export function lmSnapshot(stage: string, model: string, data: SequencesData, r:
     V: data.V,
     T: data.T,
     eos: data.eos,
-    samples: r.samples.tokens,
-    mask: r.samples.mask,
+    samples: r.samples.tokens.slice(),
+    mask: r.samples.mask.slice(),
     rewards: Float32Array.from(trueRewards(data, r.samples.tokens, r.samples.mask, H)),
   };
 }
