@@ -105,6 +105,27 @@ export interface PreferenceOutputs {
   dPolicyRejected: Tensor; // [B]
 }
 
+export interface DiffusionDpoOutputs {
+  loss: Tensor; // [1]
+  /** Implicit rewards -beta/2 (mse(model_chosen) - mse(ref_chosen)) per pair, written when given. */
+  chosenRewards: Tensor | null; // [B]
+  /** The same on the rejected sample, written when given. */
+  rejectedRewards: Tensor | null; // [B]
+  /** d loss / d model_pred_chosen, accumulated when given. */
+  dModelChosen: Tensor | null; // [B, D]
+  /** d loss / d model_pred_rejected, accumulated when given. */
+  dModelRejected: Tensor | null; // [B, D]
+}
+
+export interface DiffusionDpoInputs {
+  modelChosen: Tensor; // [B, D]
+  modelRejected: Tensor; // [B, D]
+  refChosen: Tensor; // [B, D]
+  refRejected: Tensor; // [B, D]
+  targetChosen: Tensor; // [B, D]
+  targetRejected: Tensor; // [B, D]
+}
+
 export interface PreferenceInputs {
   policyChosenLogps: Tensor; // [B]
   policyRejectedLogps: Tensor; // [B]
@@ -301,19 +322,10 @@ export interface Backend {
   ): void;
   /** loss[1] = mean((pred - target)^2); dpred accumulated with its gradient (times scale) when given. */
   mse(loss: Tensor, dpred: Tensor | null, pred: Tensor, target: Tensor, scale?: number): void;
-  /** Diffusion-DPO loss[1]; gradients w.r.t. the model predictions accumulated when given. */
+  /** Diffusion-DPO (OPS.md diffusion_dpo_loss): the loss, per-pair implicit rewards and model gradients. */
   diffusionDpoLoss(
-    loss: Tensor,
-    dModelChosen: Tensor | null,
-    dModelRejected: Tensor | null,
-    inp: {
-      modelChosen: Tensor;
-      modelRejected: Tensor;
-      refChosen: Tensor;
-      refRejected: Tensor;
-      targetChosen: Tensor;
-      targetRejected: Tensor;
-    },
+    out: DiffusionDpoOutputs,
+    inp: DiffusionDpoInputs,
     attrs: { B: number; D: number; beta: number },
   ): void;
   /** One AdamW step over a flat buffer; step[0] (u32) is the step after increment (1 first). */

@@ -286,9 +286,13 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
       got.model_pred_chosen = zeros([B, D], 'd_model_chosen');
       got.model_pred_rejected = zeros([B, D], 'd_model_rejected');
       be.diffusionDpoLoss(
-        got.loss,
-        got.model_pred_chosen,
-        got.model_pred_rejected,
+        {
+          loss: got.loss,
+          chosenRewards: null,
+          rejectedRewards: null,
+          dModelChosen: got.model_pred_chosen,
+          dModelRejected: got.model_pred_rejected,
+        },
         {
           modelChosen: input('model_pred_chosen'),
           modelRejected: input('model_pred_rejected'),

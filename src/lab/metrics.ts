@@ -17,14 +17,16 @@ export const METRICS: readonly MetricDef[] = [
     name: 'rewards/chosen',
     chart: 'Implicit rewards',
     unit: 'nats',
-    description: 'Batch mean of beta (log pi(y_w) - log pi_ref(y_w)); in a reward model stage, of its score r(y_w)',
+    description:
+      'Batch mean of beta (log pi(y_w) - log pi_ref(y_w)); in a reward model stage, of its score r(y_w); in Diffusion-DPO, of -beta/2 (mse(eps_theta, eps) - mse(eps_ref, eps)) on x_w',
     cadence: 'step',
   },
   {
     name: 'rewards/rejected',
     chart: 'Implicit rewards',
     unit: 'nats',
-    description: 'Batch mean of beta (log pi(y_l) - log pi_ref(y_l)); in a reward model stage, of its score r(y_l)',
+    description:
+      'Batch mean of beta (log pi(y_l) - log pi_ref(y_l)); in a reward model stage, of its score r(y_l); in Diffusion-DPO, the same denoising gain on x_l',
     cadence: 'step',
   },
   {

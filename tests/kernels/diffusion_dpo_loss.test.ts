@@ -18,6 +18,8 @@ interface Out {
   loss: number;
   dmc: Float32Array | null;
   dmr: Float32Array | null;
+  chosenRewards: Float32Array;
+  rejectedRewards: Float32Array;
 }
 
 /** Loss and the gradients accumulated onto `init` for the sides asked for. */
@@ -37,13 +39,17 @@ async function run(
   const loss = be.tensor([1], { data: [123] });
   const dmc = want.chosen ? t(init) : null;
   const dmr = want.rejected ? t(init) : null;
-  be.diffusionDpoLoss(loss, dmc, dmr, inp, attrs);
+  const chosenRewards = be.tensor([B]);
+  const rejectedRewards = be.tensor([B]);
+  be.diffusionDpoLoss({ loss, chosenRewards, rejectedRewards, dModelChosen: dmc, dModelRejected: dmr }, inp, attrs);
   const out: Out = {
     loss: (await be.read(loss))[0],
     dmc: dmc ? ((await be.read(dmc)) as Float32Array) : null,
     dmr: dmr ? ((await be.read(dmr)) as Float32Array) : null,
+    chosenRewards: (await be.read(chosenRewards)) as Float32Array,
+    rejectedRewards: (await be.read(rejectedRewards)) as Float32Array,
   };
-  for (const tt of [...Object.values(inp), loss, dmc, dmr]) if (tt) be.release(tt);
+  for (const tt of [...Object.values(inp), loss, dmc, dmr, chosenRewards, rejectedRewards]) if (tt) be.release(tt);
   return out;
 }
 
@@ -104,6 +110,9 @@ describe('diffusion_dpo_loss by hand', () => {
       expect(r.loss).toBeCloseTo(Math.log1p(Math.E), 6);
       expect(r.dmc![0]).toBeCloseTo(0.5 + 2 / (1 + Math.exp(-1)), 6);
       expect(r.dmr![0]).toBeCloseTo(0.5, 6); // rejected prediction on its target: zero gradient
+      // Implicit rewards -beta/2 (mse model - mse ref): -1 on the chosen side, 0 on the rejected one.
+      expect(r.chosenRewards[0]).toBeCloseTo(-1, 6);
+      expect(r.rejectedRewards[0]).toBeCloseTo(0, 6);
     });
   }
 });
@@ -131,6 +140,8 @@ describe('diffusion_dpo_loss WebGPU vs CPU twin', () => {
         const delta = (d: Float32Array) => d.map((v, i) => v - init[i]);
         expectClose(delta(got.dmc!), delta(want.dmc!), `${B}x${D} dmc`, 1e-3);
         expectClose(delta(got.dmr!), delta(want.dmr!), `${B}x${D} dmr`, 1e-3);
+        expectClose(got.chosenRewards, want.chosenRewards, `${B}x${D} chosen rewards`, 1e-3);
+        expectClose(got.rejectedRewards, want.rejectedRewards, `${B}x${D} rejected rewards`, 1e-3);
         // One side only, or none: the same values, and nothing else written.
         const onlyC = await run(gpu, x, attrs, { chosen: true, rejected: false }, init);
         const onlyR = await run(gpu, x, attrs, { chosen: false, rejected: true }, init);
@@ -156,7 +167,7 @@ describe('diffusion_dpo_loss gradients (CPU twin, float64 central differences)',
       const dmr = new Float64Array(B * D).fill(1);
       diffusionDpoLossBackward(dmc, dmr, x, attrs);
       const loss = new Float64Array(1);
-      const f = () => (diffusionDpoLossForward(loss, x, attrs), loss[0]);
+      const f = () => (diffusionDpoLossForward(loss, null, null, x, attrs), loss[0]);
       const h = 1e-6;
       let largest = 0;
       for (const [arr, d] of [

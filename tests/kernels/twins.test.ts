@@ -293,10 +293,22 @@ const TABLE: Record<string, Row> = {
       const loss = t([1], [9]);
       const dChosen = t([B, D], rand(n, 59));
       const dRejected = t([B, D], rand(n, 60));
-      be.diffusionDpoLoss(loss, dChosen, dRejected, inp, { B, D, beta: 5 });
+      const chosenRewards = t([B], rand(B, 61));
+      const rejectedRewards = t([B], rand(B, 62));
+      const attrs = { B, D, beta: 5 };
+      be.diffusionDpoLoss(
+        { loss, chosenRewards, rejectedRewards, dModelChosen: dChosen, dModelRejected: dRejected },
+        inp,
+        attrs,
+      );
       const lossOnly = t([1], [9]);
-      be.diffusionDpoLoss(lossOnly, null, null, inp, { B, D, beta: 5 });
-      return readAll(be, { loss, dChosen, dRejected, lossOnly });
+      const rewardOnly = t([B], rand(B, 63));
+      be.diffusionDpoLoss(
+        { loss: lossOnly, chosenRewards: null, rejectedRewards: rewardOnly, dModelChosen: null, dModelRejected: null },
+        inp,
+        attrs,
+      );
+      return readAll(be, { loss, chosenRewards, rejectedRewards, dChosen, dRejected, lossOnly, rewardOnly });
     },
   },
 

@@ -1,6 +1,8 @@
 // The CPU backend: the same ops over typed arrays, through the readable twins of every kernel.
 
 import type {
+  DiffusionDpoInputs,
+  DiffusionDpoOutputs,
   ActivationKind,
   AdamWParams,
   Backend,
@@ -276,10 +278,8 @@ export class CpuBackend implements Backend {
     if (dpred) mseBackward(f(dpred), f(pred), f(target), scale);
   }
   diffusionDpoLoss(
-    loss: Tensor,
-    dModelChosen: Tensor | null,
-    dModelRejected: Tensor | null,
-    inp: Parameters<Backend['diffusionDpoLoss']>[3],
+    out: DiffusionDpoOutputs,
+    inp: DiffusionDpoInputs,
     attrs: { B: number; D: number; beta: number },
   ): void {
     const i = {
@@ -290,8 +290,9 @@ export class CpuBackend implements Backend {
       targetChosen: f(inp.targetChosen),
       targetRejected: f(inp.targetRejected),
     };
-    diffusionDpoLossForward(f(loss), i, attrs);
-    if (dModelChosen || dModelRejected) diffusionDpoLossBackward(fo(dModelChosen), fo(dModelRejected), i, attrs);
+    diffusionDpoLossForward(f(out.loss), fo(out.chosenRewards), fo(out.rejectedRewards), i, attrs);
+    if (out.dModelChosen || out.dModelRejected)
+      diffusionDpoLossBackward(fo(out.dModelChosen), fo(out.dModelRejected), i, attrs);
   }
   adamw(param: Tensor, m: Tensor, v: Tensor, grad: Tensor, step: Tensor, hp: AdamWParams): void {
     adamwForward(f(param), f(m), f(v), f(grad), u32(step)[0], hp);

@@ -29,15 +29,28 @@ function inside(inp: DiffusionDpoArrays, b: number, attrs: { D: number; beta: nu
   return -0.5 * attrs.beta * (modelDiff - refDiff);
 }
 
-/** loss[0] = mean_b -logsig(x_b). */
+/** loss[0] = mean_b -logsig(x_b); the implicit rewards -beta/2 (mse_row(model) - mse_row(ref)) per pair, if given. */
 export function diffusionDpoLossForward(
   loss: F,
+  chosenRewards: F | null,
+  rejectedRewards: F | null,
   inp: DiffusionDpoArrays,
   attrs: { B: number; D: number; beta: number },
 ): void {
+  const { B, D, beta } = attrs;
   let acc = 0;
-  for (let b = 0; b < attrs.B; b++) acc -= logSigmoid(inside(inp, b, attrs));
-  loss[0] = acc / attrs.B;
+  for (let b = 0; b < B; b++) {
+    acc -= logSigmoid(inside(inp, b, attrs));
+    if (chosenRewards)
+      chosenRewards[b] =
+        -0.5 * beta * (mseRow(inp.modelChosen, inp.targetChosen, b, D) - mseRow(inp.refChosen, inp.targetChosen, b, D));
+    if (rejectedRewards)
+      rejectedRewards[b] =
+        -0.5 *
+        beta *
+        (mseRow(inp.modelRejected, inp.targetRejected, b, D) - mseRow(inp.refRejected, inp.targetRejected, b, D));
+  }
+  loss[0] = acc / B;
 }
 
 /** Accumulates the gradients w.r.t. the model predictions into whichever of dmc, dmr is given. */

@@ -1,6 +1,8 @@
 // The WebGPU backend: tensors in GPUBuffers, ops encoded as WGSL dispatches through GpuContext.
 
 import type {
+  DiffusionDpoInputs,
+  DiffusionDpoOutputs,
   ActivationKind,
   AdamWParams,
   Backend,
@@ -348,13 +350,11 @@ export class WebGPUBackend implements Backend {
     mse(this.ctx, loss, dpred, pred, target, scale);
   }
   diffusionDpoLoss(
-    loss: Tensor,
-    dModelChosen: Tensor | null,
-    dModelRejected: Tensor | null,
-    inp: Parameters<Backend['diffusionDpoLoss']>[3],
+    out: DiffusionDpoOutputs,
+    inp: DiffusionDpoInputs,
     attrs: { B: number; D: number; beta: number },
   ): void {
-    diffusionDpoLoss(this.ctx, loss, dModelChosen, dModelRejected, inp, attrs);
+    diffusionDpoLoss(this.ctx, out, inp, attrs);
   }
   adamw(param: Tensor, m: Tensor, v: Tensor, grad: Tensor, step: Tensor, hp: AdamWParams): void {
     adamw(this.ctx, param, m, v, grad, step, hp);

@@ -684,7 +684,7 @@ export class DiffusionDpoStageRunner extends Points2dStageRunner {
     private readonly stage: DiffusionDpoStage,
     index: number,
   ) {
-    super(run, stage, index, ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins']);
+    super(run, stage, index, ['loss', 'rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies']);
     const { be, w, teacher: policy, abar } = run;
     const B = stage.batch;
     const P = stage.pairs;
@@ -709,11 +709,8 @@ export class DiffusionDpoStageRunner extends Points2dStageRunner {
     const dpc = this.tensor([B, 2], 'd_policy_chosen');
     const dpr = this.tensor([B, 2], 'd_policy_rejected');
     const loss = this.tensor([1], 'loss');
-    const err = ['policy_chosen', 'policy_rejected', 'reference_chosen', 'reference_rejected'].map((l) =>
-      this.tensor([1], `mse_${l}`),
-    );
-    const rewardChosen = this.tensor([1], 'reward_chosen');
-    const rewardRejected = this.tensor([1], 'reward_rejected');
+    const rewardChosen = this.tensor([B], 'reward_chosen');
+    const rewardRejected = this.tensor([B], 'reward_rejected');
     const { seedLo, seedHi } = this;
     const beta = stage.beta;
 
@@ -732,9 +729,7 @@ export class DiffusionDpoStageRunner extends Points2dStageRunner {
       be.fill(dpc, 0);
       be.fill(dpr, 0);
       be.diffusionDpoLoss(
-        loss,
-        dpc,
-        dpr,
+        { loss, chosenRewards: rewardChosen, rejectedRewards: rewardRejected, dModelChosen: dpc, dModelRejected: dpr },
         { modelChosen: pc, modelRejected: pr, refChosen: rc, refRejected: rr, targetChosen: e, targetRejected: e },
         { B, D: 2, beta },
       );
@@ -742,18 +737,11 @@ export class DiffusionDpoStageRunner extends Points2dStageRunner {
       wsC.backward(dpc, xc);
       wsR.backward(dpr, xr);
       be.adamw(policy.arena.params, policy.arena.m, policy.arena.v, policy.arena.grads, this.clock, stage.optimizer);
-      // Implicit rewards -beta/2 (mse_policy - mse_reference), batch means (the loss is -logsig of their difference).
-      [pc, pr, rc, rr].forEach((p, i) => be.mse(err[i], null, p, e));
-      be.fill(rewardChosen, 0);
-      be.axpby(rewardChosen, err[0], -0.5 * beta, 1);
-      be.axpby(rewardChosen, err[2], 0.5 * beta, 1);
-      be.fill(rewardRejected, 0);
-      be.axpby(rewardRejected, err[1], -0.5 * beta, 1);
-      be.axpby(rewardRejected, err[3], 0.5 * beta, 1);
       be.logMetric(this.history, loss, null, this.clock, this.at(0));
       be.logMetric(this.history, rewardChosen, null, this.clock, this.at(1));
       be.logMetric(this.history, rewardRejected, null, this.clock, this.at(2));
       be.logMetric(this.history, rewardChosen, rewardRejected, this.clock, this.at(3, 'diff'));
+      be.logMetric(this.history, rewardChosen, rewardRejected, this.clock, this.at(4, 'greater'));
     });
 
     this.pairSampler = this.own(

@@ -1,22 +1,13 @@
-// Encoder for shaders/diffusion_dpo_loss.wgsl: per-pair terms, their mean, then element-wise gradients.
+// Encoder for shaders/diffusion_dpo_loss.wgsl: per-pair MSEs, then the loss, rewards and gradients read from them.
 
-import type { Tensor } from '../../backend';
+import type { DiffusionDpoInputs, DiffusionDpoOutputs, Tensor } from '../../backend';
 import { grid, packParams, type GpuContext } from '../context';
-import { WG, rowLaunch } from './rows';
+import { WG, rowLaunch, wholeLaunch } from './rows';
 
 export function diffusionDpoLoss(
   ctx: GpuContext,
-  loss: Tensor,
-  dModelChosen: Tensor | null,
-  dModelRejected: Tensor | null,
-  inp: {
-    modelChosen: Tensor;
-    modelRejected: Tensor;
-    refChosen: Tensor;
-    refRejected: Tensor;
-    targetChosen: Tensor;
-    targetRejected: Tensor;
-  },
+  out: DiffusionDpoOutputs,
+  inp: DiffusionDpoInputs,
   attrs: { B: number; D: number; beta: number },
 ): void {
   const { B, D } = attrs;
@@ -25,8 +16,8 @@ export function diffusionDpoLoss(
     ['u32', D],
     ['f32', attrs.beta],
   ]);
-  // [B] pair losses, then [B] gradient coefficients.
-  const scratch = ctx.scratch('diffusion_dpo_loss', 2 * B);
+  // [B, 4]: the MSEs of model chosen, model rejected, ref chosen, ref rejected per pair.
+  const mse = ctx.scratch('diffusion_dpo_loss', 4 * B);
   const launch = rowLaunch(B, D);
   ctx.dispatch({
     shader: 'diffusion_dpo_loss',
@@ -40,27 +31,41 @@ export function diffusionDpoLoss(
       inp.refRejected,
       inp.targetChosen,
       inp.targetRejected,
-      scratch,
+      mse,
     ],
     workgroups: launch.workgroups,
   });
+  const whole = wholeLaunch();
   ctx.dispatch({
     shader: 'diffusion_dpo_loss',
     entry: 'finish',
-    constants: { WG, TPR: WG },
+    constants: whole.constants,
     params,
-    bindings: [loss, scratch],
-    workgroups: [1],
+    bindings: [out.loss, mse],
+    workgroups: whole.workgroups,
   });
-  const grad = (d: Tensor, model: Tensor, target: Tensor, SIGN: number) =>
+  if (out.chosenRewards || out.rejectedRewards) {
+    // Both are bound; a missing one gets a scratch buffer of its size.
+    const chosen = out.chosenRewards ?? ctx.scratch('diffusion_dpo_loss:unused_rewards', B);
+    const rejected = out.rejectedRewards ?? ctx.scratch('diffusion_dpo_loss:unused_rewards', B);
+    ctx.dispatch({
+      shader: 'diffusion_dpo_loss',
+      entry: 'rewards',
+      constants: { WG },
+      params,
+      bindings: [chosen, rejected, mse],
+      workgroups: grid(B / WG),
+    });
+  }
+  const gradOf = (d: Tensor, model: Tensor, target: Tensor, SIGN: number) =>
     ctx.dispatch({
       shader: 'diffusion_dpo_loss',
       entry: 'grad',
       constants: { WG, SIGN },
       params,
-      bindings: [d, scratch, model, target],
+      bindings: [d, mse, model, target],
       workgroups: grid((B * D) / WG),
     });
-  if (dModelChosen) grad(dModelChosen, inp.modelChosen, inp.targetChosen, 1);
-  if (dModelRejected) grad(dModelRejected, inp.modelRejected, inp.targetRejected, -1);
+  if (out.dModelChosen) gradOf(out.dModelChosen, inp.modelChosen, inp.targetChosen, 1);
+  if (out.dModelRejected) gradOf(out.dModelRejected, inp.modelRejected, inp.targetRejected, -1);
 }
