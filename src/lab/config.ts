@@ -317,9 +317,9 @@ export const DmdStageSchema = v.object({
   hybrid: int(
     1,
     100,
-    6,
+    20,
     'Hybrid teacher steps',
-    'Hybrid inference: the teacher takes k sampler steps from t = T down to the handover, then the student jumps to x_0',
+    'Hybrid inference: the teacher takes the high-noise stretch, from t = T down to the handover, in k DDIM steps; then the student jumps to x_0',
   ),
   handover: num(
     0.05,
