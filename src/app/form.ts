@@ -134,3 +134,44 @@ export function setIn<T>(obj: T, path: FieldPath, value: unknown): T {
 export function readNumber(text: string): number {
   return text.trim() === '' ? NaN : Number(text);
 }
+
+/** A range slider beside a bounded number field: positions 0..STEPS, on a log scale when the range is wide. */
+export interface Slider {
+  steps: number;
+  log: boolean;
+  position(value: number): number;
+  value(position: number): number;
+}
+
+const SLIDER_STEPS = 1000;
+
+/**
+ * The slider of a field, or null when it has none (unbounded, or not a number). Ranges spanning three decades or
+ * more of positive values (learning rates, beta) slide in log space, so every decade gets the same travel.
+ */
+export function sliderOf(f: FormField): Slider | null {
+  if ((f.kind !== 'number' && f.kind !== 'integer') || f.min === undefined || f.max === undefined) return null;
+  const { min, max } = f;
+  if (!(max > min) || !Number.isFinite(min) || !Number.isFinite(max)) return null;
+  const log = min > 0 && max / min >= 1000;
+  const integer = f.kind === 'integer';
+  const steps = integer && !log ? Math.min(SLIDER_STEPS, max - min) : SLIDER_STEPS;
+  const lo = log ? Math.log(min) : min;
+  const hi = log ? Math.log(max) : max;
+  const clamp = (x: number) => Math.min(max, Math.max(min, x));
+  return {
+    steps,
+    log,
+    position(value) {
+      const x = log ? Math.log(clamp(value)) : clamp(value);
+      return Math.round(((x - lo) / (hi - lo)) * steps);
+    },
+    value(position) {
+      const x = lo + (Math.min(steps, Math.max(0, position)) / steps) * (hi - lo);
+      const v = clamp(log ? Math.exp(x) : x);
+      if (integer) return Math.round(v);
+      // Three significant digits: a slider picks a magnitude, the number field takes exact values.
+      return clamp(Number(v.toPrecision(3)));
+    },
+  };
+}

@@ -19,7 +19,7 @@ import {
   type RunBundle,
 } from '../../src/app/export';
 import { formatEta, formatRate, formatValue } from '../../src/app/format';
-import { formSections, readNumber, setIn } from '../../src/app/form';
+import { formSections, readNumber, setIn, sliderOf, type FormField } from '../../src/app/form';
 import { renderMarkdown } from '../../src/app/markdown';
 import { RateMeter, stageOffsets } from '../../src/app/progress';
 import { buildCharts, nearest } from '../../src/app/series';
@@ -206,6 +206,32 @@ describe('the form generated from the schema', () => {
     expect(cfg.a.b[1]).toBe(2);
     expect(readNumber('')).toBeNaN();
     expect(readNumber('1e-3')).toBe(0.001);
+  });
+
+  it('slides bounded numbers: linear for narrow ranges and integers, log for wide positive ranges', () => {
+    const field = (kind: FormField['kind'], min?: number, max?: number): FormField =>
+      ({ path: ['x'], id: 'x', label: 'x', description: '', kind, min, max, value: undefined }) as FormField;
+    expect(sliderOf(field('choice'))).toBeNull();
+    expect(sliderOf(field('number', 0))).toBeNull();
+    const lr = sliderOf(field('number', 1e-6, 1))!;
+    expect(lr.log).toBe(true);
+    // Each decade gets the same travel: 1e-3 is halfway between 1e-6 and 1.
+    expect(lr.position(1e-3)).toBe(500);
+    expect(lr.value(500)).toBeCloseTo(1e-3, 12);
+    expect(lr.value(0)).toBe(1e-6);
+    expect(lr.value(lr.steps)).toBe(1);
+    expect(lr.position(5)).toBe(lr.steps);
+    const spread = sliderOf(field('number', 0, 1))!;
+    expect(spread.log).toBe(false);
+    expect(spread.value(250)).toBe(0.25);
+    expect(spread.position(0.1)).toBe(100);
+    const layers = sliderOf(field('integer', 1, 6))!;
+    expect(layers.steps).toBe(5);
+    expect([0, 1, 5].map((p) => layers.value(p))).toEqual([1, 2, 6]);
+    const samples = sliderOf(field('integer', 64, 65536))!;
+    expect(samples.log).toBe(true);
+    expect(Number.isInteger(samples.value(333))).toBe(true);
+    for (let p = 0; p <= samples.steps; p += 37) expect(samples.position(samples.value(p))).toBeCloseTo(p, -1);
   });
 });
 
