@@ -70,3 +70,13 @@ export function sequenceRows(
   }
   return out;
 }
+
+/**
+ * The half-width of the square the 2D views span: at least 3 (the built-in shapes), widened in steps of 0.5 to hold
+ * every data point (a drawn set may reach 4 plus its spread), so the frames of one run line up.
+ */
+export function scatterExtent(data: ArrayLike<number>, least = 3): number {
+  let m = 0;
+  for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i])) m = Math.max(m, Math.abs(data[i]));
+  return Math.max(least, Math.ceil(m * 1.05 * 2) / 2);
+}

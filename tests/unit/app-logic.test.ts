@@ -23,7 +23,7 @@ import { formSections, readNumber, setIn, sliderOf, type FormField } from '../..
 import { renderMarkdown } from '../../src/app/markdown';
 import { RateMeter, stageOffsets } from '../../src/app/progress';
 import { buildCharts, nearest } from '../../src/app/series';
-import { banditBars, sequenceRows } from '../../src/app/snapshot';
+import { banditBars, scatterExtent, sequenceRows } from '../../src/app/snapshot';
 import { newRunKey } from '../../src/app/store';
 import { ExperimentSchema, parseConfig } from '../../src/lab/config';
 import { METRIC_COLUMNS, type MetricRow } from '../../src/lab/metrics';
@@ -288,6 +288,14 @@ describe('chart series and progress', () => {
 });
 
 describe('snapshot views', () => {
+  it('spans at least [-3, 3] and widens in half steps to hold every data point', () => {
+    expect(scatterExtent(Float32Array.from([0.5, -2.5, 1, 2]))).toBe(3);
+    expect(scatterExtent(Float32Array.from([2.9]))).toBe(3.5);
+    expect(scatterExtent(Float32Array.from([0, 4.1, -1, NaN]))).toBe(4.5);
+    expect(scatterExtent(Float32Array.from([-3.9, 0]))).toBe(4.5);
+    expect(scatterExtent(new Float32Array(0))).toBe(3);
+  });
+
   it('makes bars per prompt from [P, K] tables', () => {
     const t = Float32Array.from([0.1, 0.9, 0.6, 0.4]);
     const g = banditBars({ P: 2, K: 2, policy: t, reference: t, optimal: t, reward: t });
