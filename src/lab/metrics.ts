@@ -170,7 +170,8 @@ export const METRICS: readonly MetricDef[] = [
     name: 'hybrid/modes_covered',
     chart: 'Modes covered',
     unit: 'modes',
-    description: 'DMD: the same for hybrid inference (teacher for the first k steps, then the student)',
+    description:
+      'DMD: the same for hybrid inference (the teacher from t = T down to the handover in k steps, then the student)',
     cadence: 'period',
   },
   {
@@ -201,6 +202,20 @@ export const METRICS: readonly MetricDef[] = [
     unit: 'nats',
     description:
       'Points2d: Kozachenko-Leonenko nearest-neighbour estimate of the differential entropy of the samples of the model the stage trains',
+    cadence: 'period',
+  },
+  {
+    name: 'teacher/entropy',
+    chart: 'Sample entropy',
+    unit: 'nats',
+    description: 'The same for the teacher (the frozen reference in Diffusion-DPO)',
+    cadence: 'period',
+  },
+  {
+    name: 'hybrid/entropy',
+    chart: 'Sample entropy',
+    unit: 'nats',
+    description: 'DMD: the same for hybrid inference',
     cadence: 'period',
   },
   {

@@ -83,6 +83,7 @@ function diversity(model: Measured, teacher?: Measured): Record<string, number> 
   if (teacher) {
     m['teacher/modes_covered'] = teacher.covered;
     m['teacher/energy_distance'] = teacher.energy;
+    m['teacher/entropy'] = entropyEstimate(teacher.samples);
   }
   return m;
 }
@@ -459,6 +460,7 @@ export class DmdStageRunner extends Points2dStageRunner {
       ...diversity(s, t),
       'hybrid/modes_covered': h.covered,
       'hybrid/energy_distance': h.energy,
+      'hybrid/entropy': entropyEstimate(h.samples),
     };
   }
 
