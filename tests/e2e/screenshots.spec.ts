@@ -5,6 +5,7 @@ import { linkTo, smallBandit, waitForState } from './helpers';
 test.use({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
 
 test('screenshots of the main screens', async ({ page }) => {
+  test.setTimeout(240_000);
   await page.goto('/');
   await waitForState(page, 'ready');
   await expect(page.locator('[data-testid="watch"] .katex').first()).toBeVisible();
@@ -30,4 +31,34 @@ test('screenshots of the main screens', async ({ page }) => {
     .locator('..')
     .screenshot({ path: 'docs/screenshot-saved-runs.png' });
   await page.screenshot({ path: 'docs/screenshot-training.png', fullPage: true });
+
+  // Diffusion: a teacher, its collapsed one-step student and the hybrid, with the drawing pad of the config.
+  await page.goto(
+    linkTo({
+      seed: 1,
+      world: { kind: 'points2d', shape: 'ring8', samplerSteps: 25 },
+      stages: [
+        { kind: 'diffusion', name: 'teacher', steps: 900, batch: 256 },
+        { kind: 'dmd', name: 'dmd', steps: 300, batch: 256, hybrid: 12, handover: 0.15 },
+      ],
+      metrics: { every: 100 },
+    }),
+  );
+  // A link reruns its experiment on opening: wait for this run (1200 steps), not the bandit's finished state.
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-total', '1200');
+  await waitForState(page, 'finished', 150_000);
+  // The fake-score loss starts tens of times above the teacher's: the log scale shows both.
+  const logLoss = page.getByRole('button', { name: 'Log scale for the Loss chart' });
+  await logLoss.click();
+  await expect(logLoss).toHaveAttribute('aria-pressed', 'true');
+  await page.getByTestId('charts').screenshot({ path: 'docs/screenshot-diffusion-charts.png' });
+  await page
+    .getByRole('heading', { name: 'Model state' })
+    .locator('..')
+    .screenshot({ path: 'docs/screenshot-diffusion.png' });
+  // Configuration is still open from the first screenshot.
+  await page
+    .getByRole('heading', { name: 'Draw the data' })
+    .locator('..')
+    .screenshot({ path: 'docs/screenshot-draw.png' });
 });
