@@ -135,6 +135,17 @@ abstract class Points2dStageRunner implements StageRunner {
     this.owned.push(x);
     return x;
   }
+  /**
+   * An evaluation sampler the stage owns: evalSamples draws from the x_T every model shares (EVAL_SAMPLER), with its
+   * trajectory recorded when the stage's view shows it.
+   */
+  protected evalSampler(steps: readonly SamplerStep[], label: string, traced = false): Sampler {
+    const { be, w, abar, feat, cfg } = this.run;
+    const record = traced ? TRAJECTORY_POINTS : 0;
+    return this.own(
+      new Sampler(be, w.evalSamples, steps, abar, feat, EVAL_SAMPLER, cfg.seed, `${this.name}:${label}`, record),
+    );
+  }
 
   protected at(slot: number, mode: 'mean' | 'diff' | 'greater' = 'mean') {
     return { mode, slot, M: this.stepMetrics.length, rows: this.period };
@@ -242,19 +253,7 @@ export class DiffusionStageRunner extends Points2dStageRunner {
     const dpred = this.tensor([B, 2], 'd_pred');
     const loss = this.tensor([1], 'loss');
     const { seedLo, seedHi } = this;
-    this.sampler = this.own(
-      new Sampler(
-        be,
-        w.evalSamples,
-        modelSteps(run, teacher),
-        run.abar,
-        run.feat,
-        EVAL_SAMPLER,
-        run.cfg.seed,
-        `${this.name}:eval`,
-        TRAJECTORY_POINTS,
-      ),
-    );
+    this.sampler = this.evalSampler(modelSteps(run, teacher), 'eval', true);
     this.program = be.record(`${this.name}:step`, () => {
       be.tick(this.clock);
       be.random(pick, this.clock, { kind: 'index', n: run.d.N, seedLo, seedHi, stream: this.stream(STREAM.batch) });
@@ -405,15 +404,9 @@ export class DmdStageRunner extends Points2dStageRunner {
       be.logMetric(this.history, gap, null, this.clock, this.at(1));
     });
 
-    const n = w.evalSamples;
-    const teacherSteps = modelSteps(run, teacher);
     const one: SamplerStep = { model: G, t: T - 1, kind: 'ddim' };
-    this.teacherSampler = this.own(
-      new Sampler(be, n, teacherSteps, abar, run.feat, EVAL_SAMPLER, run.cfg.seed, `${this.name}:eval_teacher`),
-    );
-    this.studentSampler = this.own(
-      new Sampler(be, n, [one], abar, run.feat, EVAL_SAMPLER, run.cfg.seed, `${this.name}:eval_student`),
-    );
+    this.teacherSampler = this.evalSampler(modelSteps(run, teacher), 'eval_teacher');
+    this.studentSampler = this.evalSampler([one], 'eval_student');
     // Hybrid: k teacher steps from T-1 down to the handover timestep, then the student's jump to x_0.
     const hybrid: SamplerStep[] = [
       ...Array.from({ length: stage.hybrid }, (_, i) => ({
@@ -423,19 +416,7 @@ export class DmdStageRunner extends Points2dStageRunner {
       })),
       { model: G, t: tH, kind: 'ddim' },
     ];
-    this.hybridSampler = this.own(
-      new Sampler(
-        be,
-        n,
-        hybrid,
-        abar,
-        run.feat,
-        EVAL_SAMPLER,
-        run.cfg.seed,
-        `${this.name}:eval_hybrid`,
-        TRAJECTORY_POINTS,
-      ),
-    );
+    this.hybridSampler = this.evalSampler(hybrid, 'eval_hybrid', true);
   }
 
   private handoverT(): number {
@@ -581,35 +562,10 @@ export class ProgressiveStageRunner extends Points2dStageRunner {
         }),
       );
       const steps: SamplerStep[] = Array.from({ length: K }, (_, i) => ({ model: S, t: grid[2 * i], kind: 'ddim' }));
-      this.samplers.push(
-        this.own(
-          new Sampler(
-            be,
-            w.evalSamples,
-            steps,
-            abar,
-            run.feat,
-            EVAL_SAMPLER,
-            run.cfg.seed,
-            `${this.name}:eval${r}`,
-            TRAJECTORY_POINTS,
-          ),
-        ),
-      );
+      this.samplers.push(this.evalSampler(steps, `eval${r}`, true));
     }
     this.program = this.programs[0];
-    this.teacherSampler = this.own(
-      new Sampler(
-        be,
-        w.evalSamples,
-        modelSteps(run, run.teacher),
-        abar,
-        run.feat,
-        EVAL_SAMPLER,
-        run.cfg.seed,
-        `${this.name}:eval_teacher`,
-      ),
-    );
+    this.teacherSampler = this.evalSampler(modelSteps(run, run.teacher), 'eval_teacher');
   }
 
   private readonly teacherSampler: Sampler;
@@ -749,31 +705,8 @@ export class DiffusionDpoStageRunner extends Points2dStageRunner {
     this.pairSampler = this.own(
       new Sampler(be, 2 * P, modelSteps(run, ref), abar, run.feat, PAIR_SAMPLER, run.cfg.seed, `${this.name}:pairs`),
     );
-    this.policySampler = this.own(
-      new Sampler(
-        be,
-        w.evalSamples,
-        modelSteps(run, policy),
-        abar,
-        run.feat,
-        EVAL_SAMPLER,
-        run.cfg.seed,
-        `${this.name}:eval_policy`,
-        TRAJECTORY_POINTS,
-      ),
-    );
-    this.referenceSampler = this.own(
-      new Sampler(
-        be,
-        w.evalSamples,
-        modelSteps(run, ref),
-        abar,
-        run.feat,
-        EVAL_SAMPLER,
-        run.cfg.seed,
-        `${this.name}:eval_reference`,
-      ),
-    );
+    this.policySampler = this.evalSampler(modelSteps(run, policy), 'eval_policy', true);
+    this.referenceSampler = this.evalSampler(modelSteps(run, ref), 'eval_reference');
   }
 
   private reward(x: number, y: number): number {
