@@ -184,11 +184,11 @@ export const PRESETS: readonly Preset[] = [
     name: 'diffusion-ring8',
     title: 'A diffusion teacher learns a ring of 8 Gaussians',
     watch:
-      'DDPM training: each step noises data points to $x_t = \\sqrt{\\bar\\alpha_t}\\,x_0 + \\sqrt{1-\\bar\\alpha_t}\\,\\epsilon$ at every timestep $t$ and trains an MLP $\\epsilon_\\theta(x_t, t)$ to recover the noise, $\\mathcal{L} = \\mathbb{E}\\,\\|\\epsilon_\\theta(x_t, t) - \\epsilon\\|^2$. The `loss` stays high (most of the noise cannot be predicted), yet the DDIM samples drawn from pure noise at each read-back gather onto the ring: `diversity/modes_covered` reaches 8 and `diversity/energy_distance` to the data falls toward 0. Scrub the trajectory to see the predicted $\\hat x_0$ commit to a mode long before $x_t$ gets there.',
+      'DDPM training: each step noises data points to $x_t = \\sqrt{\\bar\\alpha_t}\\,x_0 + \\sqrt{1-\\bar\\alpha_t}\\,\\epsilon$ at every timestep $t$ and trains an MLP $\\epsilon_\\theta(x_t, t)$ to recover the noise, $\\mathcal{L} = \\mathbb{E}\\,\\|\\epsilon_\\theta(x_t, t) - \\epsilon\\|^2$. The `loss` stays high (most of the noise cannot be predicted), yet the DDIM samples drawn from pure noise at each read-back gather onto the ring: `diversity/modes_covered` reaches 8 and `diversity/energy_distance` to the data falls toward 0, while `diversity/entropy` keeps falling for thousands of steps as the samples sharpen from a blurred ring onto the eight modes. Scrub the trajectory to see the predicted $\\hat x_0$ commit to a mode long before $x_t$ gets there.',
     config: {
       seed: 1,
       world: { kind: 'points2d', shape: 'ring8' },
-      stages: [{ kind: 'diffusion', name: 'teacher', steps: 1500, batch: 256 }],
+      stages: [{ kind: 'diffusion', name: 'teacher', steps: 4000, batch: 256 }],
       metrics: { every: 100 },
     },
   },
@@ -201,7 +201,7 @@ export const PRESETS: readonly Preset[] = [
       seed: 1,
       world: { kind: 'points2d', shape: 'ring8' },
       stages: [
-        { kind: 'diffusion', name: 'teacher', steps: 1500, batch: 256 },
+        { kind: 'diffusion', name: 'teacher', steps: 4000, batch: 256 },
         { kind: 'dmd', name: 'dmd', steps: 600, batch: 256, hybrid: 20, handover: 0.15 },
       ],
       metrics: { every: 100 },
@@ -216,7 +216,7 @@ export const PRESETS: readonly Preset[] = [
       seed: 1,
       world: { kind: 'points2d', shape: 'ring8', samplerSteps: 32 },
       stages: [
-        { kind: 'diffusion', name: 'teacher', steps: 1500, batch: 256 },
+        { kind: 'diffusion', name: 'teacher', steps: 4000, batch: 256 },
         { kind: 'progressive', name: 'progressive', steps: 900, rounds: 3, batch: 256 },
       ],
       metrics: { every: 100 },
@@ -231,7 +231,7 @@ export const PRESETS: readonly Preset[] = [
       seed: 1,
       world: { kind: 'points2d', shape: 'ring8' },
       stages: [
-        { kind: 'diffusion', name: 'teacher', steps: 1500, batch: 256 },
+        { kind: 'diffusion', name: 'teacher', steps: 4000, batch: 256 },
         { kind: 'diffusion_dpo', name: 'ddpo', steps: 400, batch: 128, beta: 500, reward: { angle: 0, scale: 2 } },
       ],
       metrics: { every: 100 },
