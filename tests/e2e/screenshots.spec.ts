@@ -5,7 +5,7 @@ import { linkTo, smallBandit, waitForState } from './helpers';
 test.use({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
 
 test('screenshots of the main screens', async ({ page }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(300_000);
   await page.goto('/');
   await waitForState(page, 'ready');
   await expect(page.locator('[data-testid="watch"] .katex').first()).toBeVisible();
@@ -38,24 +38,26 @@ test('screenshots of the main screens', async ({ page }) => {
       seed: 1,
       world: { kind: 'points2d', shape: 'ring8', samplerSteps: 25 },
       stages: [
-        { kind: 'diffusion', name: 'teacher', steps: 900, batch: 256 },
+        { kind: 'diffusion', name: 'teacher', steps: 2500, batch: 256 },
         { kind: 'dmd', name: 'dmd', steps: 300, batch: 256, hybrid: 12, handover: 0.15 },
       ],
       metrics: { every: 100 },
     }),
   );
-  // A link reruns its experiment on opening: wait for this run (1200 steps), not the bandit's finished state.
-  await expect(page.getByTestId('progress')).toHaveAttribute('data-total', '1200');
-  await waitForState(page, 'finished', 150_000);
+  // A link reruns its experiment on opening: wait for this run (2800 steps), not the bandit's finished state.
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-total', '2800');
+  await waitForState(page, 'finished', 200_000);
   // The fake-score loss starts tens of times above the teacher's: the log scale shows both.
   const logLoss = page.getByRole('button', { name: 'Log scale for the Loss chart' });
   await logLoss.click();
   await expect(logLoss).toHaveAttribute('aria-pressed', 'true');
   await page.getByTestId('charts').screenshot({ path: 'docs/screenshot-diffusion-charts.png' });
-  await page
-    .getByRole('heading', { name: 'Model state' })
-    .locator('..')
-    .screenshot({ path: 'docs/screenshot-diffusion.png' });
+  const state = page.getByRole('heading', { name: 'Model state' }).locator('..');
+  await state.scrollIntoViewIfNeeded();
+  await expect(state.getByRole('img', { name: 'Share of samples per mode' })).toBeVisible();
+  await expect(state.getByRole('slider', { name: 'Sampler step' })).toBeVisible();
+  await expect(state.getByText('hybrid', { exact: true })).toBeVisible();
+  await state.screenshot({ path: 'docs/screenshot-diffusion.png' });
   // Configuration is still open from the first screenshot.
   await page
     .getByRole('heading', { name: 'Draw the data' })
