@@ -266,5 +266,28 @@ export interface MetricRow {
   [metric: string]: number | string;
 }
 
+/**
+ * The rows of steps (from, to] read from a device metric history [period, M]: step s sits in row s % period, its
+ * columns named by `names` (the order the stage logs them in).
+ */
+export function historyRows(
+  stage: string,
+  names: readonly string[],
+  history: ArrayLike<number>,
+  period: number,
+  from: number,
+  to: number,
+): MetricRow[] {
+  const M = names.length;
+  const rows: MetricRow[] = [];
+  for (let s = from + 1; s <= to; s++) {
+    const row: MetricRow = { stage, step: s };
+    const r = s % period;
+    names.forEach((name, j) => (row[name] = history[r * M + j]));
+    rows.push(row);
+  }
+  return rows;
+}
+
 /** Columns of CSV / JSON-lines export, in registry order. */
 export const METRIC_COLUMNS = ['stage', 'step', ...METRICS.map((m) => m.name)];

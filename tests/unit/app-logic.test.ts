@@ -26,7 +26,7 @@ import { buildCharts, nearest } from '../../src/app/series';
 import { banditBars, scatterExtent, sequenceRows } from '../../src/app/snapshot';
 import { newRunKey } from '../../src/app/store';
 import { ExperimentSchema, parseConfig } from '../../src/lab/config';
-import { METRIC_COLUMNS, type MetricRow } from '../../src/lab/metrics';
+import { historyRows, METRIC_COLUMNS, type MetricRow } from '../../src/lab/metrics';
 import { PRESETS } from '../../src/lab/presets';
 import { findNonFinite, MetricCoalescer, nonFiniteMessage } from '../../src/worker/guard';
 
@@ -325,6 +325,18 @@ describe('Markdown with math', () => {
     expect(html).toContain('<code>kl/optimal</code>');
     expect(html).toContain('<em>fall</em>');
     expect(html).not.toContain('MATHPLACEHOLDER');
+  });
+});
+
+describe('the device metric history', () => {
+  it('reads steps (from, to] from the row step % period, columns in logging order', () => {
+    // period 3, two metrics: row r holds [a, b] of the last step s with s % 3 = r.
+    const history = [30, 31, 10, 11, 20, 21];
+    expect(historyRows('dpo', ['a', 'b'], history, 3, 1, 3)).toEqual([
+      { stage: 'dpo', step: 2, a: 20, b: 21 },
+      { stage: 'dpo', step: 3, a: 30, b: 31 },
+    ]);
+    expect(historyRows('dpo', ['a', 'b'], history, 3, 3, 3)).toEqual([]);
   });
 });
 

@@ -13,7 +13,7 @@ import type {
   ProgressiveStage,
 } from '../config';
 import type { Points2dSnapshot, Run, StageRunner } from '../experiment';
-import type { MetricRow } from '../metrics';
+import { historyRows, type MetricRow } from '../metrics';
 import { Denoiser, Noiser, Sampler, Workspace, type SamplerStep } from '../models/denoiser';
 import { modelStream, stageStream, STREAM } from '../streams';
 import {
@@ -177,15 +177,8 @@ abstract class Points2dStageRunner implements StageRunner {
       be.flush();
       return [];
     }
-    const history = (await be.read(this.history)) as Float32Array;
-    const M = this.stepMetrics.length;
-    const rows: MetricRow[] = [];
-    for (let s = this.emitted + 1; s <= this.done; s++) {
-      const row: MetricRow = { stage: this.name, step: s };
-      const r = s % this.period;
-      this.stepMetrics.forEach((name, j) => (row[name] = history[r * M + j]));
-      rows.push(row);
-    }
+    const history = await be.read(this.history);
+    const rows = historyRows(this.name, this.stepMetrics, history, this.period, this.emitted, this.done);
     this.emitted = this.done;
     Object.assign(rows[rows.length - 1], await this.periodMetrics());
     return rows;

@@ -4,7 +4,7 @@
 import type { Backend, Program, Tensor } from '../../engine/backend';
 import { seedWords } from '../../engine/rng';
 import type { ExperimentConfig, PreferenceStage } from '../config';
-import { PREFERENCE_STEP_METRICS, type MetricRow } from '../metrics';
+import { historyRows, PREFERENCE_STEP_METRICS, type MetricRow } from '../metrics';
 import { ParamArena } from '../arena';
 import type { BanditSnapshot, Run, StageRunner } from '../experiment';
 import { stageStream, STREAM } from '../streams';
@@ -145,15 +145,8 @@ export class PreferenceStageRunner implements StageRunner {
       this.be.flush();
       return [];
     }
-    const history = (await this.be.read(this.history)) as Float32Array;
-    const M = PREFERENCE_STEP_METRICS.length;
-    const rows: MetricRow[] = [];
-    for (let s = this.emitted + 1; s <= this.done; s++) {
-      const row: MetricRow = { stage: this.name, step: s };
-      const r = s % this.period;
-      PREFERENCE_STEP_METRICS.forEach((name, j) => (row[name] = history[r * M + j]));
-      rows.push(row);
-    }
+    const history = await this.be.read(this.history);
+    const rows = historyRows(this.name, PREFERENCE_STEP_METRICS, history, this.period, this.emitted, this.done);
     this.emitted = this.done;
     Object.assign(rows[rows.length - 1], await this.periodMetrics());
     return rows;

@@ -5,7 +5,7 @@
 import type { Backend, MetricMode, Program, Tensor } from '../../engine/backend';
 import type { ExperimentConfig } from '../config';
 import type { SequencesSnapshot, StageRunner } from '../experiment';
-import type { MetricRow } from '../metrics';
+import { historyRows, type MetricRow } from '../metrics';
 import { tokenMlpForward, type TokenMlp, type TokenMlpTensors, type TokenMlpWork } from '../models/token-mlp';
 import { stageStream } from '../streams';
 import { oracleNll, trueRewards, type SequencesData } from '../worlds/sequences';
@@ -115,15 +115,8 @@ export abstract class SequenceStage implements StageRunner {
       this.be.flush();
       return [];
     }
-    const history = (await this.be.read(this.history)) as Float32Array;
-    const M = this.stepMetrics.length;
-    const rows: MetricRow[] = [];
-    for (let s = this.emitted + 1; s <= this.done; s++) {
-      const row: MetricRow = { stage: this.name, step: s };
-      const r = s % this.period;
-      this.stepMetrics.forEach((name, j) => (row[name] = history[r * M + j]));
-      rows.push(row);
-    }
+    const history = await this.be.read(this.history);
+    const rows = historyRows(this.name, this.stepMetrics, history, this.period, this.emitted, this.done);
     this.emitted = this.done;
     Object.assign(rows[rows.length - 1], await this.periodMetrics());
     return rows;
