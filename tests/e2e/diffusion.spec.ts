@@ -2,11 +2,9 @@
 // trajectory timeline), and a point set drawn on the canvas becomes the data of a run.
 import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
-import { parseConfig } from '../../src/lab/config';
-import { findPreset } from '../../src/lab/presets';
 import { decodeConfig } from '../../src/lab/share';
 import { expect, test } from './fixtures';
-import { waitForState } from './helpers';
+import { choosePreset, waitForState } from './helpers';
 
 type Rgb = [number, number, number];
 /** The colors ScatterCanvas and Trajectory draw each layer in. */
@@ -46,10 +44,7 @@ const canvasHash = (canvas: Locator) =>
 async function openPreset(page: Page, name: string, steps: number, every: number) {
   await page.goto('/');
   await waitForState(page, 'ready');
-  await page.getByTestId('preset').selectOption(name);
-  // The preset's own length shows once it is loaded.
-  const total = parseConfig(findPreset(name)!.config).stages.reduce((n, st) => n + st.steps, 0);
-  await expect(page.getByTestId('progress')).toHaveAttribute('data-total', String(total));
+  await choosePreset(page, name);
   await page.getByText('Configuration', { exact: true }).click();
   await page.locator('[id="cfg-stages.0.steps"]').fill(String(steps));
   await page.locator('[id="cfg-metrics.every"]').fill(String(every));

@@ -1,7 +1,9 @@
-// Shared steps of the playground tests: small configs as share links, waiting for a run, and reading its CSV.
+// Shared steps of the playground tests: small configs as share links, picking a preset, waiting for a run, and
+// reading its CSV.
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 import { parseConfig, type ExperimentInput } from '../../src/lab/config';
+import { findPreset } from '../../src/lab/presets';
 import { encodeConfig } from '../../src/lab/share';
 import { expect } from './fixtures';
 
@@ -26,4 +28,12 @@ export async function download(page: Page, name: string | RegExp): Promise<{ tex
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
   const path = await dl.path();
   return { text: await readFile(path, 'utf8'), path };
+}
+
+/** Pick a preset in the picker, as a user does, and wait until it is loaded: the progress counts its steps. */
+export async function choosePreset(page: Page, name: string): Promise<void> {
+  await page.getByTestId('preset').selectOption(name);
+  const total = parseConfig(findPreset(name)!.config).stages.reduce((n, st) => n + st.steps, 0);
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-total', String(total));
+  await waitForState(page, 'ready');
 }

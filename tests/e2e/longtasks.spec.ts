@@ -1,9 +1,8 @@
 // The main thread stays responsive while the worker trains: no task over 50 ms (the Long Tasks API), measured in
 // the 'main-thread' project, which runs after the others so that no parallel browser competes for the CPU. Two
 // presets: the bandit (charts and policy bars) and the diffusion teacher (thousands of points on canvases).
-import { findPreset } from '../../src/lab/presets';
 import { expect, test } from './fixtures';
-import { waitForState } from './helpers';
+import { choosePreset, waitForState } from './helpers';
 
 /** Training time measured per preset. */
 const WINDOW_MS = 5000;
@@ -22,11 +21,7 @@ for (const [preset, snapshotKind] of [
     });
     await page.goto('/');
     await waitForState(page, 'ready');
-    await page.getByTestId('preset').selectOption(preset);
-    // The preset is loaded when the progress counts its steps and Train is enabled.
-    const total = findPreset(preset)!.config.stages.reduce((n, s) => n + (s.steps ?? 0), 0);
-    await expect(page.getByTestId('progress')).toHaveAttribute('data-total', String(total));
-    await waitForState(page, 'ready');
+    await choosePreset(page, preset);
     await expect(page.getByTestId('train')).toBeEnabled();
     const trainStart = await page.evaluate(() => performance.now());
     // Train for the window (or to the end), waiting inside the page: Playwright's own polling would run in the page.
