@@ -2,8 +2,8 @@
 // diff is the per-row MSE on the chosen sample minus that on the rejected one; its gradient w.r.t. the model and
 // the per-pair implicit rewards. Every pass reads the four per-row MSEs that `rows` leaves in the scratch buffer.
 
-override WG: u32 = 256u; // invocations per workgroup
-override TPR: u32 = 256u; // invocations per row: a power of two dividing WG (WG for the one-workgroup sum)
+// #include rows
+
 override SIGN: f32 = 1.0; // grad: +1 for the chosen predictions, -1 for the rejected ones
 
 struct Params {
@@ -14,22 +14,6 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
-
-var<workgroup> red: array<vec4<f32>, WG>;
-
-// Fixed-order tree over each row's TPR lanes (deterministic); every lane gets its row's total.
-fn seg_sum(lid: u32, v: vec4<f32>) -> vec4<f32> {
-  red[lid] = v;
-  workgroupBarrier();
-  let lane = lid % TPR;
-  for (var k = TPR / 2u; k > 0u; k = k >> 1u) {
-    if (lane < k) {
-      red[lid] = red[lid] + red[lid + k];
-    }
-    workgroupBarrier();
-  }
-  return red[lid - lane];
-}
 
 // The argument of the log-sigmoid for pair b from its MSEs (model chosen, model rejected, ref chosen, ref rejected).
 fn inside(s: vec4<f32>) -> f32 {
@@ -64,7 +48,7 @@ fn rows(
     let e = vec4<f32>(model_chosen[i] - tc, model_rejected[i] - tr, ref_chosen[i] - tc, ref_rejected[i] - tr);
     acc = acc + e * e;
   }
-  let s = seg_sum(lid, acc) / f32(u.D);
+  let s = row_sum4(lid, acc) / f32(u.D);
   if (lane == 0u && b < u.B) {
     mse[b] = s;
   }
@@ -80,7 +64,7 @@ fn finish(@builtin(local_invocation_index) lid: u32) {
   for (var b = lid; b < u.B; b = b + WG) {
     acc = acc - log_sigmoid(inside(fin_mse[b]));
   }
-  let total = seg_sum(lid, vec4<f32>(acc, 0.0, 0.0, 0.0)).x;
+  let total = row_sum4(lid, vec4<f32>(acc, 0.0, 0.0, 0.0)).x;
   if (lid == 0u) {
     loss[0] = total / f32(u.B);
   }

@@ -1,9 +1,9 @@
 // Distillation divergences (TRL GKD generalized_jsd_loss conventions) between softmax(student/T) and softmax(teacher/T),
 // masked mean over rows, and the gradient w.r.t. the student logits, all in log space.
 
+// #include rows
+
 override KIND: u32 = 0u; // 0 forward_kl KL(pt||ps), 1 reverse_kl KL(ps||pt), 2 jsd
-override WG: u32 = 256u; // invocations per workgroup
-override TPR: u32 = 256u; // invocations per row: a power of two dividing WG (WG for the one-workgroup sums)
 
 struct Params {
   R: u32,
@@ -15,38 +15,21 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> u: Params;
 
-var<workgroup> red: array<vec4<f32>, WG>;
-
-// Fixed-order trees over each row's TPR lanes (deterministic); every lane gets its row's result.
-// Two online log-sum-exp states side by side (xy, zw).
+// Two online log-sum-exp states side by side (xy, zw), in rows.wgsl's red4: a fixed-order tree over each row's
+// TPR lanes; every lane gets its row's result.
 fn seg_lse2(lid: u32, v: vec4<f32>) -> vec4<f32> {
-  red[lid] = v;
+  red4[lid] = v;
   workgroupBarrier();
   let lane = lid % TPR;
   for (var k = TPR / 2u; k > 0u; k = k >> 1u) {
     if (lane < k) {
-      let a = red[lid];
-      let b = red[lid + k];
-      red[lid] = vec4<f32>(lse_join(a.xy, b.xy), lse_join(a.zw, b.zw));
+      let a = red4[lid];
+      let b = red4[lid + k];
+      red4[lid] = vec4<f32>(lse_join(a.xy, b.xy), lse_join(a.zw, b.zw));
     }
     workgroupBarrier();
   }
-  let r = red[lid - lane];
-  workgroupBarrier();
-  return r;
-}
-
-fn seg_sum(lid: u32, v: vec4<f32>) -> vec4<f32> {
-  red[lid] = v;
-  workgroupBarrier();
-  let lane = lid % TPR;
-  for (var k = TPR / 2u; k > 0u; k = k >> 1u) {
-    if (lane < k) {
-      red[lid] = red[lid] + red[lid + k];
-    }
-    workgroupBarrier();
-  }
-  let r = red[lid - lane];
+  let r = red4[lid - lane];
   workgroupBarrier();
   return r;
 }
@@ -117,7 +100,7 @@ fn row_stats(lid: u32, group: u32) -> Row {
       acc = acc + vec3<f32>(u.beta * exp(lt) * (lt - lm) + (1.0 - u.beta) * ks, ks, ps);
     }
   }
-  let tot = seg_sum(lid, vec4<f32>(acc, 0.0));
+  let tot = row_sum4(lid, vec4<f32>(acc, 0.0));
   // The gradient subtracts sum(ps f) / sum(ps): equal to sum(ps f) exactly, but with float32's sum(ps) != 1 the
   // uncentered form leaves ps_j f (sum(ps) - 1) behind, large when f is hundreds of nats.
   o.div = vec2<f32>(tot.x, select(0.0, tot.y / tot.z, tot.z > 0.0));
@@ -177,7 +160,7 @@ fn norm(@builtin(local_invocation_index) lid: u32) {
   for (var r = lid; r < u.R; r = r + WG) {
     acc = acc + norm_mask[r];
   }
-  let total = seg_sum(lid, vec4<f32>(acc, 0.0, 0.0, 0.0)).x;
+  let total = row_sum4(lid, vec4<f32>(acc, 0.0, 0.0, 0.0)).x;
   if (lid == 0u) {
     norm_scratch[u.R] = select(0.0, u.scale * u.inv_t / total, total != 0.0);
   }
@@ -190,7 +173,7 @@ fn finish(@builtin(local_invocation_index) lid: u32) {
   for (var r = lid; r < u.R; r = r + WG) {
     acc = acc + vec2<f32>(fin_scratch[r], fin_mask[r]);
   }
-  let total = seg_sum(lid, vec4<f32>(acc, 0.0, 0.0)).xy;
+  let total = row_sum4(lid, vec4<f32>(acc, 0.0, 0.0)).xy;
   if (lid == 0u) {
     loss[0] = select(0.0, u.scale * total.x / total.y, total.y != 0.0);
   }

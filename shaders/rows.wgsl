@@ -6,6 +6,8 @@ override TPR: u32 = 256; // invocations per row: a power of two dividing WG, so 
 
 var<workgroup> red_lse: array<vec2<f32>, WG>;
 var<workgroup> red_sum: array<vec2<f32>, WG>;
+// Four lanes wide, for kernels that reduce four quantities per row (or two log-sum-exp states) at once.
+var<workgroup> red4: array<vec4<f32>, WG>;
 
 // Online (max, sum of exp) states of the row's lanes, merged.
 fn row_lse(lid: u32, v: vec2<f32>) -> vec2<f32> {
@@ -37,4 +39,20 @@ fn row_sum2(lid: u32, v: vec2<f32>) -> vec2<f32> {
 
 fn row_sum(lid: u32, v: f32) -> f32 {
   return row_sum2(lid, vec2<f32>(v, 0.0)).x;
+}
+
+// Four sums at once. The closing barrier lets the caller reduce again right away over the same red4.
+fn row_sum4(lid: u32, v: vec4<f32>) -> vec4<f32> {
+  red4[lid] = v;
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
+    if (lane < s) {
+      red4[lid] = red4[lid] + red4[lid + s];
+    }
+    workgroupBarrier();
+  }
+  let r = red4[lid - lane];
+  workgroupBarrier();
+  return r;
 }
