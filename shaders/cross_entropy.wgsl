@@ -28,7 +28,7 @@ fn rows(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let row = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let row = row_index(wid, nwg, lid);
   let lane = lid % TPR;
   // Masked rows and rows past R read nothing but still reach the barriers.
   let live = row < u.R && mask[row] != 0.0;
@@ -94,7 +94,7 @@ fn backward(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let row = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let row = row_index(wid, nwg, lid);
   let lane = lid % TPR;
   var g = 0.0;
   if (row < u.R) {

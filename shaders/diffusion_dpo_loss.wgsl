@@ -35,7 +35,7 @@ fn rows(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let b = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let b = row_index(wid, nwg, lid);
   let lane = lid % TPR;
   // Rows past B read nothing but still reach the barriers.
   let n = select(0u, u.D, b < u.B);

@@ -65,9 +65,9 @@ struct Row {
   div: vec2<f32>, // (divergence, the gradient's centering term: the divergence (reverse), KL(ps||m) (jsd))
 }
 
-fn row_stats(lid: u32, group: u32) -> Row {
+fn row_stats(lid: u32, row: u32) -> Row {
   var o: Row;
-  o.row = group * (WG / TPR) + lid / TPR;
+  o.row = row;
   o.lane = lid % TPR;
   o.w = 0.0;
   if (o.row < u.R) {
@@ -116,7 +116,7 @@ fn rows(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  row_stats(lid, flat_group(wid, nwg));
+  row_stats(lid, row_index(wid, nwg, lid));
 }
 
 // d row / d z_j (z = student/T) is ps_j - pt_j (forward), ps_j (ls_j - lt_j - row) (reverse),
@@ -127,7 +127,7 @@ fn rows_grad(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let o = row_stats(lid, flat_group(wid, nwg));
+  let o = row_stats(lid, row_index(wid, nwg, lid));
   let coef = o.w * scratch[u.R];
   for (var j = o.lane; j < o.n; j = j + TPR) {
     let ls = student[o.base + j] * u.inv_t - o.lse.x;

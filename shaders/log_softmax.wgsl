@@ -18,7 +18,7 @@ fn forward(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let row = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let row = row_index(wid, nwg, lid);
   let lane = lid % TPR;
   // Lanes of rows past R loop zero times but still reach the barriers.
   let n = select(0u, u.C, row < u.R);
@@ -45,7 +45,7 @@ fn backward(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let row = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let row = row_index(wid, nwg, lid);
   let lane = lid % TPR;
   let n = select(0u, u.C, row < u.R);
   let base = row * u.C;

@@ -9,6 +9,12 @@ var<workgroup> red_sum: array<vec2<f32>, WG>;
 // Four lanes wide, for kernels that reduce four quantities per row (or two log-sum-exp states) at once.
 var<workgroup> red4: array<vec4<f32>, WG>;
 
+// The row an invocation serves under the launch geometry of kernels/rows.ts (rowLaunch): WG / TPR rows per
+// workgroup, TPR lanes each, workgroups spread over a 2D grid.
+fn row_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+}
+
 // Online (max, sum of exp) states of the row's lanes, merged.
 fn row_lse(lid: u32, v: vec2<f32>) -> vec2<f32> {
   red_lse[lid] = v;

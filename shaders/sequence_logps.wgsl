@@ -30,7 +30,7 @@ fn rows(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let row = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let row = row_index(wid, nwg, lid);
   let lane = lid % TPR;
   // Masked rows and rows past B * T read nothing but still reach the barriers.
   let live = row < u.rows && mask[row] != 0.0;
@@ -61,7 +61,7 @@ fn sums(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let b = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let b = row_index(wid, nwg, lid);
   let lane = lid % TPR;
   let n = select(0u, u.T, b < u.B);
   var acc = vec2<f32>(0.0);
@@ -89,7 +89,7 @@ fn counts(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let b = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let b = row_index(wid, nwg, lid);
   let lane = lid % TPR;
   let n = select(0u, u.T, b < u.B);
   var acc = vec2<f32>(0.0);
@@ -116,7 +116,7 @@ fn backward(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let row = flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
+  let row = row_index(wid, nwg, lid);
   let lane = lid % TPR;
   var g = 0.0;
   if (row < u.rows) {
