@@ -2,11 +2,11 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { CpuBackend } from '../../src/engine/cpu/backend';
 import { createNodeWebGPUBackend } from '../../src/engine/node';
-import { parseFixture, type Fixture } from '../../src/engine/fixtures';
+import { parseFixture, runFixture, type Fixture } from '../../src/engine/fixtures';
 
 let gpu: Promise<Backend> | null = null;
 
@@ -29,6 +29,19 @@ export function fixtures(prefix = ''): { file: string; fixture: Fixture }[] {
     .filter((f) => f.endsWith('.json') && f.startsWith(prefix))
     .sort()
     .map((file) => ({ file, fixture: parseFixture(JSON.parse(readFileSync(FIXTURE_DIR + file, 'utf8'))) }));
+}
+
+/** One test per fixture and backend: the op there matches the PyTorch oracle within the fixture's tolerance. */
+export function fixtureTests(list: readonly { file: string; fixture: Fixture }[]): void {
+  for (const { file, fixture } of list) {
+    for (const kind of ['webgpu', 'cpu'] as const) {
+      it(`${file} on ${kind}`, async () => {
+        const res = await runFixture(kind === 'cpu' ? cpu() : await webgpu(), fixture);
+        expect(res.mismatches.slice(0, 5)).toEqual([]);
+        expect(res.passed).toBe(true);
+      });
+    }
+  }
 }
 
 /** Deterministic test data: a small LCG, so failures reproduce. */

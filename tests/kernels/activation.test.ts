@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, type ActivationKind, type Backend } from '../../src/engine/backend';
 import { activationBackward, activationForward } from '../../src/engine/cpu/activation';
-import { runFixture } from '../../src/engine/fixtures';
-import { cpu, fixtures, randn, webgpu } from '../helpers/backends';
+import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
 import { expectClose, finiteDiff, spread } from '../helpers/rows';
 import { runTyped } from '../helpers/run';
 
@@ -27,16 +26,7 @@ async function activationOn(be: Backend, kind: ActivationKind, x: Float32Array, 
 describe('activation fixtures', () => {
   it('has one per kind', () =>
     expect(FIXTURES.map((f) => f.fixture.attrs.kind).sort()).toEqual([...ACTIVATIONS].sort()));
-  for (const { file, fixture } of FIXTURES) {
-    for (const kind of ['webgpu', 'cpu'] as const) {
-      it(`${file} on ${kind}`, async () => {
-        const be = kind === 'cpu' ? cpu() : await webgpu();
-        const res = await runFixture(be, fixture);
-        expect(res.mismatches.slice(0, 3)).toEqual([]);
-        expect(res.passed).toBe(true);
-      });
-    }
-  }
+  fixtureTests(FIXTURES);
 });
 
 describe('activation: WebGPU vs CPU twin', () => {

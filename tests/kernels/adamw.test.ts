@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AdamWParams, Backend, Tensor } from '../../src/engine/backend';
 import { adamwForward } from '../../src/engine/cpu/adamw';
-import { runFixture } from '../../src/engine/fixtures';
-import { cpu, fixtures, randn, webgpu } from '../helpers/backends';
+import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
 import { expectClose } from '../helpers/rows';
 import { runTyped } from '../helpers/run';
 
@@ -55,16 +54,7 @@ function expectStates(got: State, want: State, what: string, rtol = 2e-6, atol =
 
 describe('adamw fixtures', () => {
   it('has fixtures', () => expect(FIXTURES.length).toBeGreaterThan(0));
-  for (const { file, fixture } of FIXTURES) {
-    for (const kind of ['webgpu', 'cpu'] as const) {
-      it(`${file} on ${kind}`, async () => {
-        const be = kind === 'cpu' ? cpu() : await webgpu();
-        const res = await runFixture(be, fixture);
-        expect(res.mismatches.slice(0, 3)).toEqual([]);
-        expect(res.passed).toBe(true);
-      });
-    }
-  }
+  fixtureTests(FIXTURES);
 });
 
 describe('adamw: WebGPU vs CPU twin', () => {

@@ -8,8 +8,7 @@ import {
   diffusionDpoLossForward,
   type DiffusionDpoArrays,
 } from '../../src/engine/cpu/diffusion_dpo_loss';
-import { runFixture } from '../../src/engine/fixtures';
-import { cpu, firstMismatch, fixtures, randn, webgpu } from '../helpers/backends';
+import { cpu, firstMismatch, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
 
 const NAMES = ['modelChosen', 'modelRejected', 'refChosen', 'refRejected', 'targetChosen', 'targetRejected'] as const;
 type Inputs = Record<(typeof NAMES)[number], ArrayLike<number>>;
@@ -81,15 +80,7 @@ function randomInputs(B: number, D: number, seed: number): Inputs {
 describe('diffusion_dpo_loss fixtures', () => {
   const all = fixtures('diffusion_dpo_loss_');
   it('exist', () => expect(all.length).toBeGreaterThan(0));
-  for (const { file, fixture } of all) {
-    for (const name of ['webgpu', 'cpu'] as const) {
-      it(`${file} on ${name}`, async () => {
-        const r = await runFixture(name === 'webgpu' ? await webgpu() : cpu(), fixture);
-        expect(r.mismatches.slice(0, 5)).toEqual([]);
-        expect(r.passed).toBe(true);
-      });
-    }
-  }
+  fixtureTests(all);
 });
 
 describe('diffusion_dpo_loss by hand', () => {

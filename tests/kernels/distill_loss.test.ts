@@ -4,8 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { DISTILL_KINDS, type Backend, type DistillAttrs, type DistillKind } from '../../src/engine/backend';
 import { distillLossBackward, distillLossForward } from '../../src/engine/cpu/distill_loss';
-import { runFixture } from '../../src/engine/fixtures';
-import { cpu, firstMismatch, fixtures, randn, webgpu } from '../helpers/backends';
+import { cpu, firstMismatch, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
 
 interface Case {
   student: ArrayLike<number>;
@@ -77,15 +76,7 @@ describe('distill_loss fixtures', () => {
   it('cover every kind', () => {
     expect([...new Set(all.map((f) => f.fixture.attrs.kind))].sort()).toEqual([...DISTILL_KINDS].sort());
   });
-  for (const { file, fixture } of all) {
-    for (const name of ['webgpu', 'cpu'] as const) {
-      it(`${file} on ${name}`, async () => {
-        const r = await runFixture(name === 'webgpu' ? await webgpu() : cpu(), fixture);
-        expect(r.mismatches.slice(0, 5)).toEqual([]);
-        expect(r.passed).toBe(true);
-      });
-    }
-  }
+  fixtureTests(all);
 });
 
 describe('distill_loss known values (OPS.md)', () => {

@@ -3,9 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Backend, LinearDims } from '../../src/engine/backend';
-import { runFixture } from '../../src/engine/fixtures';
 import { linearBackward, linearForward } from '../../src/engine/cpu/linear';
-import { cpu, firstMismatch, fixtures, randn, webgpu } from '../helpers/backends';
+import { cpu, firstMismatch, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
 
 /** Float32 sums of n products of N(0,1) values against a float64 reference: the rounding error grows with n. */
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, n: number, what: string): void {
@@ -16,16 +15,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, n: number,
 describe('linear fixtures', () => {
   const all = fixtures('linear_');
   it('exist', () => expect(all.length).toBeGreaterThanOrEqual(2));
-  for (const { file, fixture } of all) {
-    for (const kind of ['webgpu', 'cpu'] as const) {
-      it(`${file} on ${kind}`, async () => {
-        const be: Backend = kind === 'cpu' ? cpu() : await webgpu();
-        const r = await runFixture(be, fixture);
-        expect(r.mismatches.slice(0, 5)).toEqual([]);
-        expect(r.passed).toBe(true);
-      });
-    }
-  }
+  fixtureTests(all);
 });
 
 interface Grads {

@@ -4,11 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, MatmulDims } from '../../src/engine/backend';
 import { matmulBackward as composedBackward } from '../../src/engine/ops';
-import { runFixture } from '../../src/engine/fixtures';
 import { matmulBackward, matmulForward } from '../../src/engine/cpu/matmul';
 import type { WebGPUBackend } from '../../src/engine/webgpu/backend';
 import { MATMUL_VARIANT, matmulWith, type MatmulVariant } from '../../src/engine/webgpu/kernels/matmul';
-import { cpu, firstMismatch, fixtures, randn, webgpu } from '../helpers/backends';
+import { firstMismatch, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
 
 const TRANSPOSES: [boolean, boolean][] = [
   [false, false],
@@ -29,16 +28,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, K: number,
 describe('matmul fixtures', () => {
   const all = fixtures('matmul_');
   it('exist', () => expect(all.length).toBeGreaterThanOrEqual(12));
-  for (const { file, fixture } of all) {
-    for (const kind of ['webgpu', 'cpu'] as const) {
-      it(`${file} on ${kind}`, async () => {
-        const be: Backend = kind === 'cpu' ? cpu() : await webgpu();
-        const r = await runFixture(be, fixture);
-        expect(r.mismatches.slice(0, 5)).toEqual([]);
-        expect(r.passed).toBe(true);
-      });
-    }
-  }
+  fixtureTests(all);
 });
 
 /** c = op(a) op(b) (accumulated into a random c when asked) on one backend. */

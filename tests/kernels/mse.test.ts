@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { mseBackward, mseForward } from '../../src/engine/cpu/mse';
-import { runFixture } from '../../src/engine/fixtures';
-import { cpu, fixtures, randn, webgpu } from '../helpers/backends';
+import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
 import { expectClose, finiteDiff, spread } from '../helpers/rows';
 import { runTyped, words } from '../helpers/run';
 
@@ -30,16 +29,7 @@ async function mseOn(
 
 describe('mse fixtures', () => {
   it('has fixtures', () => expect(FIXTURES.length).toBeGreaterThan(0));
-  for (const { file, fixture } of FIXTURES) {
-    for (const kind of ['webgpu', 'cpu'] as const) {
-      it(`${file} on ${kind}`, async () => {
-        const be = kind === 'cpu' ? cpu() : await webgpu();
-        const res = await runFixture(be, fixture);
-        expect(res.mismatches.slice(0, 3)).toEqual([]);
-        expect(res.passed).toBe(true);
-      });
-    }
-  }
+  fixtureTests(FIXTURES);
 });
 
 describe('mse: WebGPU vs CPU twin', () => {

@@ -3,9 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, RandomKind, RandomParams, TypedArray } from '../../src/engine/backend';
 import { philoxRandom, scaledIndex } from '../../src/engine/cpu/philox';
-import { runFixture } from '../../src/engine/fixtures';
 import { Philox, bitsToUniform, philox4x32, seedWords } from '../../src/engine/rng';
-import { cpu, fixtures, webgpu } from '../helpers/backends';
+import { cpu, fixtures, fixtureTests, webgpu } from '../helpers/backends';
 import { expectClose } from '../helpers/rows';
 import { runTyped, words } from '../helpers/run';
 
@@ -61,16 +60,7 @@ describe('philox fixtures (exact)', () => {
     expect(FIXTURES.length).toBeGreaterThan(0);
     for (const { fixture } of FIXTURES) expect(fixture.tolerance).toEqual({ rtol: 0, atol: 0 });
   });
-  for (const { file, fixture } of FIXTURES) {
-    for (const kind of ['webgpu', 'cpu'] as const) {
-      it(`${file} on ${kind}`, async () => {
-        const be = kind === 'cpu' ? cpu() : await webgpu();
-        const res = await runFixture(be, fixture);
-        expect(res.mismatches.slice(0, 3)).toEqual([]);
-        expect(res.passed).toBe(true);
-      });
-    }
-  }
+  fixtureTests(FIXTURES);
 });
 
 describe('philox: known answer (OPS.md)', () => {

@@ -13,10 +13,9 @@ import {
   preferenceLossForward,
   type PreferenceArrays,
 } from '../../src/engine/cpu/preference_loss';
-import { runFixture } from '../../src/engine/fixtures';
 import type { WebGPUBackend } from '../../src/engine/webgpu/backend';
 import { preferenceLoss } from '../../src/engine/webgpu/kernels/preference_loss';
-import { cpu, firstMismatch, fixtures, randn, webgpu } from '../helpers/backends';
+import { cpu, firstMismatch, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
 
 interface Result {
   losses: Float32Array;
@@ -106,16 +105,7 @@ describe('preference_loss fixtures', () => {
     const types = new Set(all.map((f) => f.fixture.attrs.loss_type));
     expect([...types].sort()).toEqual([...PREFERENCE_LOSS_TYPES].sort());
   });
-  for (const { file, fixture } of all) {
-    for (const name of ['webgpu', 'cpu'] as const) {
-      it(`${file} on ${name}`, async () => {
-        const be = name === 'webgpu' ? await webgpu() : cpu();
-        const r = await runFixture(be, fixture);
-        expect(r.mismatches.slice(0, 5)).toEqual([]);
-        expect(r.passed).toBe(true);
-      });
-    }
-  }
+  fixtureTests(all);
 });
 
 describe('preference_loss known values (OPS.md)', () => {

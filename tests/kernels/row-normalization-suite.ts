@@ -4,8 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Backend, RowDims, Tensor } from '../../src/engine/backend';
-import { runFixture } from '../../src/engine/fixtures';
-import { cpu, fixtures, randn, webgpu } from '../helpers/backends';
+import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
 import { expectClose, finiteDiff, runOn, spread } from '../helpers/rows';
 
 type F64 = Float64Array;
@@ -42,15 +41,7 @@ export function rowNormalizationSuite(op: RowNormalization): void {
 
   describe(`${op.name} fixtures`, () => {
     it('has fixtures', () => expect(FIXTURES.length).toBeGreaterThan(0));
-    for (const { file, fixture } of FIXTURES) {
-      for (const kind of ['webgpu', 'cpu'] as const) {
-        it(`${file} on ${kind}`, async () => {
-          const res = await runFixture(kind === 'cpu' ? cpu() : await webgpu(), fixture);
-          expect(res.mismatches.slice(0, 3)).toEqual([]);
-          expect(res.passed).toBe(true);
-        });
-      }
-    }
+    fixtureTests(FIXTURES);
   });
 
   describe(`${op.name}: WebGPU vs CPU twin`, () => {

@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { sequenceLogpsBackward, sequenceLogpsForward } from '../../src/engine/cpu/sequence_logps';
-import { runFixture } from '../../src/engine/fixtures';
-import { cpu, fixtures, randn, webgpu } from '../helpers/backends';
+import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
 import { expectClose, finiteDiff, runOn, spread, targetsFor } from '../helpers/rows';
 
 const FIXTURES = fixtures('sequence_logps_');
@@ -60,16 +59,7 @@ function randomCase(B: number, T: number, V: number, average: boolean, seed: num
 
 describe('sequence_logps fixtures', () => {
   it('has fixtures', () => expect(FIXTURES.length).toBeGreaterThan(0));
-  for (const { file, fixture } of FIXTURES) {
-    for (const kind of ['webgpu', 'cpu'] as const) {
-      it(`${file} on ${kind}`, async () => {
-        const be = kind === 'cpu' ? cpu() : await webgpu();
-        const res = await runFixture(be, fixture);
-        expect(res.mismatches.slice(0, 3)).toEqual([]);
-        expect(res.passed).toBe(true);
-      });
-    }
-  }
+  fixtureTests(FIXTURES);
 });
 
 describe('sequence_logps: WebGPU vs CPU twin', () => {
