@@ -1,8 +1,6 @@
-// Test helpers for the row-reduction ops: run a closure on a backend and read its results, finite differences.
+// Test helpers for the row-reduction ops: run a closure on a backend and read its results, spreads, targets.
 
-import { expect } from 'vitest';
 import type { Backend, Tensor } from '../../src/engine/backend';
-import { firstMismatch } from './backends';
 
 /** Runs `fn` with a tensor factory, reads the tensors it returns, releases everything it made. */
 export async function runOn(
@@ -20,30 +18,6 @@ export async function runOn(
   for (const o of outs) got.push(Float32Array.from(await be.read(o)));
   for (const x of made) be.release(x);
   return got;
-}
-
-/** Asserts element-wise closeness, reporting the first offending element. */
-export function expectClose(
-  got: ArrayLike<number>,
-  want: ArrayLike<number>,
-  rtol: number,
-  atol: number,
-  what: string,
-): void {
-  expect(got.length, `${what}: length`).toBe(want.length);
-  const i = firstMismatch(got, want, rtol, atol);
-  expect(i, i < 0 ? what : `${what}[${i}]: got ${got[i]}, want ${want[i]}`).toBe(-1);
-}
-
-/** Central differences of f at x (float64), for every index in `at`. */
-export function finiteDiff(f: (x: Float64Array) => number, x: Float64Array, at: readonly number[], h = 1e-6): number[] {
-  return at.map((i) => {
-    const xp = x.slice();
-    const xm = x.slice();
-    xp[i] += h;
-    xm[i] -= h;
-    return (f(xp) - f(xm)) / (2 * h);
-  });
 }
 
 /** Indices 0, step, 2 step, ... below n: a spread of elements to difference. */

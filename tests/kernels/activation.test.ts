@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, type ActivationKind, type Backend } from '../../src/engine/backend';
 import { activationBackward, activationForward } from '../../src/engine/cpu/activation';
 import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
-import { expectClose, finiteDiff, spread } from '../helpers/rows';
+import { expectClose, finiteDiff } from '../helpers/numeric';
+import { spread } from '../helpers/rows';
 import { runTyped } from '../helpers/run';
 
 const FIXTURES = fixtures('activation_');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { AdamWParams, Backend, Tensor } from '../../src/engine/backend';
 import { adamwForward } from '../../src/engine/cpu/adamw';
 import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
-import { expectClose } from '../helpers/rows';
+import { expectClose } from '../helpers/numeric';
 import { runTyped } from '../helpers/run';
 
 const FIXTURES = fixtures('adamw_');

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { crossEntropyBackward, crossEntropyForward } from '../../src/engine/cpu/cross_entropy';
 import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
-import { expectClose, finiteDiff, runOn, spread, targetsFor } from '../helpers/rows';
+import { expectClose, finiteDiff } from '../helpers/numeric';
+import { runOn, spread, targetsFor } from '../helpers/rows';
 
 const FIXTURES = fixtures('cross_entropy_');
 

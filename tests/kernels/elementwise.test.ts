@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, DType } from '../../src/engine/backend';
 import { cpu, randn, webgpu } from '../helpers/backends';
-import { expectClose } from '../helpers/rows';
+import { expectClose } from '../helpers/numeric';
 import { runTyped, words } from '../helpers/run';
 
 const both = (): [string, () => Promise<Backend>][] => [

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { mseBackward, mseForward } from '../../src/engine/cpu/mse';
 import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
-import { expectClose, finiteDiff, spread } from '../helpers/rows';
+import { expectClose, finiteDiff } from '../helpers/numeric';
+import { spread } from '../helpers/rows';
 import { runTyped, words } from '../helpers/run';
 
 const FIXTURES = fixtures('mse_');

@@ -5,7 +5,7 @@ import type { Backend, RandomKind, RandomParams, TypedArray } from '../../src/en
 import { philoxRandom, scaledIndex } from '../../src/engine/cpu/philox';
 import { Philox, bitsToUniform, philox4x32, seedWords } from '../../src/engine/rng';
 import { cpu, fixtures, fixtureTests, webgpu } from '../helpers/backends';
-import { expectClose } from '../helpers/rows';
+import { expectClose } from '../helpers/numeric';
 import { runTyped, words } from '../helpers/run';
 
 const FIXTURES = fixtures('philox_');

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, RowDims, Tensor } from '../../src/engine/backend';
 import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
-import { expectClose, finiteDiff, runOn, spread } from '../helpers/rows';
+import { expectClose, finiteDiff } from '../helpers/numeric';
+import { runOn, spread } from '../helpers/rows';
 
 type F64 = Float64Array;
 

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { sequenceLogpsBackward, sequenceLogpsForward } from '../../src/engine/cpu/sequence_logps';
 import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
-import { expectClose, finiteDiff, runOn, spread, targetsFor } from '../helpers/rows';
+import { expectClose, finiteDiff } from '../helpers/numeric';
+import { runOn, spread, targetsFor } from '../helpers/rows';
 
 const FIXTURES = fixtures('sequence_logps_');
 
