@@ -34,14 +34,20 @@ fn seg_lse2(lid: u32, v: vec4<f32>) -> vec4<f32> {
   return r;
 }
 
-// log m = log(beta pt + (1 - beta) ps) as a log-sum-exp; beta of 0 or 1 never takes log(0).
+// The divergence computed: TRL's generalized JSD is forward KL at beta = 0 and reverse KL at beta = 1, where the
+// mixture m would equal one of the two distributions and the JSD vanish.
+fn divergence() -> u32 {
+  if (KIND == 2u && u.beta == 0.0) {
+    return 0u;
+  }
+  if (KIND == 2u && u.beta == 1.0) {
+    return 1u;
+  }
+  return KIND;
+}
+
+// log m = log(beta pt + (1 - beta) ps) as a log-sum-exp, 0 < beta < 1.
 fn log_mix(ls: f32, lt: f32) -> f32 {
-  if (u.beta <= 0.0) {
-    return ls;
-  }
-  if (u.beta >= 1.0) {
-    return lt;
-  }
   let a = log(u.beta) + lt;
   let b = log(1.0 - u.beta) + ls;
   return max(a, b) + log1p_f32(exp(-abs(a - b)));
@@ -84,14 +90,15 @@ fn row_stats(lid: u32, row: u32) -> Row {
   let st = seg_lse2(lid, vec4<f32>(s, t));
   o.lse = vec2<f32>(st.x + log(st.y), st.z + log(st.w));
   // (divergence, sum of ps f with f the log-ratio the gradient centers, sum of ps)
+  let kind = divergence();
   var acc = vec3<f32>(0.0, 0.0, 0.0);
   for (var j = o.lane; j < o.n; j = j + TPR) {
     let ls = student[o.base + j] * u.inv_t - o.lse.x;
     let lt = teacher[o.base + j] * u.inv_t - o.lse.y;
     let ps = exp(ls);
-    if (KIND == 0u) {
+    if (kind == 0u) {
       acc.x = acc.x + exp(lt) * (lt - ls);
-    } else if (KIND == 1u) {
+    } else if (kind == 1u) {
       let k = ps * (ls - lt);
       acc = acc + vec3<f32>(k, k, ps);
     } else {
@@ -129,14 +136,15 @@ fn rows_grad(
 ) {
   let o = row_stats(lid, row_index(wid, nwg, lid));
   let coef = o.w * scratch[u.R];
+  let kind = divergence();
   for (var j = o.lane; j < o.n; j = j + TPR) {
     let ls = student[o.base + j] * u.inv_t - o.lse.x;
     let lt = teacher[o.base + j] * u.inv_t - o.lse.y;
     let ps = exp(ls);
     var g: f32;
-    if (KIND == 0u) {
+    if (kind == 0u) {
       g = ps - exp(lt);
-    } else if (KIND == 1u) {
+    } else if (kind == 1u) {
       g = ps * (ls - lt - o.div.y);
     } else {
       g = (1.0 - u.beta) * ps * (ls - log_mix(ls, lt) - o.div.y);

@@ -1,6 +1,7 @@
-// Test helpers: one WebGPU (Dawn) backend per test file, the CPU twin, and the fixtures folder.
+// Test helpers: one WebGPU (Dawn) backend per test file, the CPU twin, and the oracle fixtures.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
@@ -21,14 +22,31 @@ export function webgpu(): Promise<Backend> {
 
 export const cpu = (): Backend => new CpuBackend('tests');
 
-export const FIXTURE_DIR = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+/** The PyTorch oracle's fixtures checked into the repo (tests/oracle/generate.py writes them; `npm run oracle`). */
+export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
+/** The team's shared oracle fixtures beside the repo: an additional check where a checkout has them. */
+export const SHARED_FIXTURE_DIR = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
 
+/** Every folder of fixtures to check: the repo's, and the shared ones when present (each with its subfolders). */
+export function fixtureDirs(): string[] {
+  const roots = [FIXTURE_DIR, ...(existsSync(SHARED_FIXTURE_DIR) ? [SHARED_FIXTURE_DIR] : [])];
+  return roots.flatMap((root) => [
+    root,
+    ...readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(root, e.name)),
+  ]);
+}
+
+/** The repo's fixtures whose file name starts with `prefix`, from the fixtures folder and its subfolders. */
 export function fixtures(prefix = ''): { file: string; fixture: Fixture }[] {
-  if (!existsSync(FIXTURE_DIR)) throw new Error(`fixtures folder not found at ${FIXTURE_DIR}`);
-  return readdirSync(FIXTURE_DIR)
-    .filter((f) => f.endsWith('.json') && f.startsWith(prefix))
-    .sort()
-    .map((file) => ({ file, fixture: parseFixture(JSON.parse(readFileSync(FIXTURE_DIR + file, 'utf8'))) }));
+  const files = readdirSync(FIXTURE_DIR, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.json') && basename(f).startsWith(prefix))
+    .sort();
+  return files.map((file) => ({
+    file,
+    fixture: parseFixture(JSON.parse(readFileSync(join(FIXTURE_DIR, file), 'utf8'))),
+  }));
 }
 
 /** One test per fixture and backend: the op there matches the PyTorch oracle within the fixture's tolerance. */

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { DISTILL_KINDS, type Backend, type DistillAttrs, type DistillKind } from '../../src/engine/backend';
 import { distillLossBackward, distillLossForward } from '../../src/engine/cpu/distill_loss';
-import { cpu, firstMismatch, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
+import { cpu, fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
+import { expectClose, finiteDiff, largest } from '../helpers/numeric';
 
 interface Case {
   student: ArrayLike<number>;
@@ -31,12 +32,9 @@ async function run(
   return out;
 }
 
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-4, atol = 1e-7): void {
-  let max = 0;
-  for (let i = 0; i < want.length; i++) max = Math.max(max, Math.abs(want[i]));
-  const i = firstMismatch(got, want, rtol, 1e-4 * max + atol);
-  expect(i, `${what}[${i}]: got ${got[i]}, want ${want[i]}`).toBe(-1);
-}
+/** Close within rtol, and within 1e-4 of the largest wanted magnitude plus atol (float32 sums of many terms). */
+const close = (got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-4, atol = 1e-7): void =>
+  expectClose(got, want, rtol, 1e-4 * largest(want) + atol, what);
 
 const attrsOf = (
   R: number,
@@ -85,6 +83,8 @@ describe('distill_loss known values (OPS.md)', () => {
     ['reverse_kl', 1, 1, false, 0.9176922423],
     ['jsd', 0.5, 1, false, 0.1879095011],
     ['forward_kl', 0, 2, true, 0.8197673659],
+    ['jsd', 0, 1, false, 0.7420332825],
+    ['jsd', 1, 1, false, 0.9176922423],
   ];
   for (const name of ['webgpu', 'cpu'] as const) {
     it(`student [1,0,-1], teacher [0,2,0] on ${name}`, async () => {
@@ -93,6 +93,53 @@ describe('distill_loss known values (OPS.md)', () => {
         const c = { student: [1, 0, -1], teacher: [0, 2, 0], mask: [1], attrs: attrsOf(1, 3, kind, beta, T, scaleT2) };
         expect((await run(be, c, null)).loss, `${kind} T=${T}`).toBeCloseTo(want, 6);
         expect((await run(be, c, [0, 0, 0])).loss, `${kind} T=${T} with gradient`).toBeCloseTo(want, 6);
+      }
+    });
+  }
+});
+
+describe("distill_loss jsd endpoints are TRL's forward and reverse KL", () => {
+  const endpoints: [number, DistillKind][] = [
+    [0, 'forward_kl'],
+    [1, 'reverse_kl'],
+  ];
+  const oracle = [...fixtures('distill_loss_jsd_beta0.0_'), ...fixtures('distill_loss_jsd_beta1.0_')];
+  it('have oracle fixtures at both endpoints, with and without temperature', () => {
+    expect(oracle.map((f) => [f.fixture.attrs.beta, f.fixture.attrs.temperature])).toEqual([
+      [0, 1],
+      [0, 1],
+      [0, 2],
+      [0, 2],
+      [1, 1],
+      [1, 1],
+      [1, 2],
+      [1, 2],
+    ]);
+  });
+  for (const name of ['webgpu', 'cpu'] as const) {
+    it(`jsd at beta 0 and 1 gives the KL op's loss and gradient, and the oracle's, on ${name}`, async () => {
+      const be = name === 'webgpu' ? await webgpu() : cpu();
+      for (const { file, fixture } of oracle) {
+        const [R, V] = fixture.inputs.student_logits.shape;
+        const beta = fixture.attrs.beta as number;
+        const T = fixture.attrs.temperature as number;
+        const scaleT2 = fixture.attrs.scale_t2 as boolean;
+        const kl = endpoints.find(([b]) => b === beta)![1];
+        const c = (kind: DistillKind): Case => ({
+          student: fixture.inputs.student_logits.data,
+          teacher: fixture.inputs.teacher_logits.data,
+          mask: fixture.inputs.mask.data,
+          attrs: attrsOf(R, V, kind, beta, T, scaleT2),
+        });
+        const zeros = new Float32Array(R * V);
+        const jsd = await run(be, c('jsd'), zeros);
+        const ref = await run(be, c(kl), zeros);
+        close([jsd.loss], [ref.loss], `${file} loss vs ${kl}`, 1e-6, 0);
+        close(jsd.d!, ref.d!, `${file} dstudent vs ${kl}`, 1e-6, 0);
+        const { rtol, atol } = fixture.tolerance;
+        expectClose([jsd.loss], fixture.outputs.loss.data, rtol, atol, `${file} loss vs the oracle`);
+        expectClose(jsd.d!, fixture.grads.student_logits.data, rtol, atol, `${file} dstudent vs the oracle`);
+        expect(jsd.loss, `${file}: not the vanishing mixture`).toBeGreaterThan(0.1);
       }
     });
   }
@@ -116,11 +163,11 @@ describe('distill_loss WebGPU vs CPU twin', () => {
         const dInit = randn(R * V, 99, 0.01);
         const want = await run(cpu(), c, dInit);
         const got = await run(gpu, c, dInit);
-        expectClose([got.loss], [want.loss], `${R}x${V} loss`);
+        close([got.loss], [want.loss], `${R}x${V} loss`);
         // The gradient's change, compared at the scale of the gradient itself.
         const delta = (d: Float32Array) => d.map((v, i) => v - dInit[i]);
-        expectClose(delta(got.d!), delta(want.d!), `${R}x${V} dstudent`, 1e-3);
-        expectClose([(await run(gpu, c, null)).loss], [want.loss], `${R}x${V} loss-only path`);
+        close(delta(got.d!), delta(want.d!), `${R}x${V} dstudent`, 1e-3);
+        close([(await run(gpu, c, null)).loss], [want.loss], `${R}x${V} loss-only path`);
       }
     });
   }
@@ -139,22 +186,14 @@ describe('distill_loss gradients (CPU twin, float64 central differences)', () =>
       distillLossBackward(d, s, t, mask, attrs);
       const loss = new Float64Array(1);
       const f = () => (distillLossForward(loss, s, t, mask, attrs), loss[0]);
-      const h = 1e-6;
-      let largest = 0;
+      const fd = finiteDiff(f, s);
       for (let i = 0; i < R * V; i++) {
-        const keep = s[i];
-        s[i] = keep + h;
-        const up = f();
-        s[i] = keep - h;
-        const down = f();
-        s[i] = keep;
-        const fd = (up - down) / (2 * h);
-        expect(Math.abs(d[i] - 0.25 - fd), `d[${i}] ${d[i] - 0.25} vs ${fd}`).toBeLessThan(1e-8 + 1e-6 * Math.abs(fd));
-        largest = Math.max(largest, Math.abs(fd));
+        expect(Math.abs(d[i] - 0.25 - fd[i]), `d[${i}] ${d[i] - 0.25} vs ${fd[i]}`).toBeLessThan(
+          1e-8 + 1e-6 * Math.abs(fd[i]),
+        );
       }
-      // jsd at beta 0 or 1 is identically 0 (m equals one of the two distributions); the others move.
-      if (kind === 'jsd' && (beta === 0 || beta === 1)) expect(largest).toBe(0);
-      else expect(largest).toBeGreaterThan(1e-3);
+      // Every kind moves, jsd at its endpoints too (TRL: forward KL at beta 0, reverse KL at beta 1).
+      expect(largest(fd)).toBeGreaterThan(1e-3);
     });
   }
 });
@@ -169,9 +208,9 @@ describe('distill_loss edge cases', () => {
       const want = await run(cpu(), c, new Float32Array(2 * V));
       const got = await run(await webgpu(), c, new Float32Array(2 * V));
       expect(Number.isFinite(got.loss) && got.d!.every(Number.isFinite), `${kind} ${beta}`).toBe(true);
-      expectClose([got.loss], [want.loss], `${kind} ${beta} loss`);
+      close([got.loss], [want.loss], `${kind} ${beta} loss`);
       // ps (log-ratio - row) cancels terms of ~180 nats: float32 leaves up to ps * ulp(180) = 5e-6 per element.
-      expectClose(got.d!, want.d!, `${kind} ${beta} dstudent`, 1e-3, 1e-5);
+      close(got.d!, want.d!, `${kind} ${beta} dstudent`, 1e-3, 1e-5);
     }
     const fwd = await run(
       cpu(),
@@ -234,7 +273,7 @@ describe('distill_loss edge cases', () => {
     const c = randomCase(5, 33, 21, attrsOf(5, 33, 'reverse_kl', 1, 2, true));
     const once = await run(gpu, c, new Float32Array(5 * 33));
     const twice = await run(gpu, c, once.d!);
-    expectClose(
+    close(
       twice.d!,
       once.d!.map((v) => 2 * v),
       'twice',

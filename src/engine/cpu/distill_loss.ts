@@ -1,6 +1,6 @@
 // CPU twin of shaders/distill_loss.wgsl: TRL GKD divergences at temperature T, masked mean over rows.
 
-import type { DistillAttrs } from '../backend';
+import type { DistillAttrs, DistillKind } from '../backend';
 import type { F } from './types';
 
 function logSoftmax(x: F, base: number, V: number, invT: number): Float64Array {
@@ -19,9 +19,18 @@ function logAddExp(a: number, b: number): number {
   return m === -Infinity ? m : m + Math.log1p(Math.exp(-Math.abs(a - b)));
 }
 
+/** The divergence computed: TRL's generalized JSD is forward KL at beta = 0 and reverse KL at beta = 1, where the
+ * mixture m would equal one of the two distributions and the JSD vanish. */
+function distillDivergence(attrs: DistillAttrs): DistillKind {
+  if (attrs.kind === 'jsd' && attrs.beta === 0) return 'forward_kl';
+  if (attrs.kind === 'jsd' && attrs.beta === 1) return 'reverse_kl';
+  return attrs.kind;
+}
+
 /** Log-probs of row r and the per-row divergence (plus, for jsd, log m and KL(ps||m)). */
 function row(student: F, teacher: F, r: number, attrs: DistillAttrs) {
   const { V, beta } = attrs;
+  const kind = distillDivergence(attrs);
   const invT = 1 / attrs.temperature;
   const ls = logSoftmax(student, r * V, V, invT);
   const lt = logSoftmax(teacher, r * V, V, invT);
@@ -31,10 +40,10 @@ function row(student: F, teacher: F, r: number, attrs: DistillAttrs) {
   for (let j = 0; j < V; j++) {
     const ps = Math.exp(ls[j]),
       pt = Math.exp(lt[j]);
-    if (attrs.kind === 'forward_kl') div += pt * (lt[j] - ls[j]);
-    else if (attrs.kind === 'reverse_kl') div += ps * (ls[j] - lt[j]);
+    if (kind === 'forward_kl') div += pt * (lt[j] - ls[j]);
+    else if (kind === 'reverse_kl') div += ps * (ls[j] - lt[j]);
     else {
-      // m = beta pt + (1 - beta) ps in log space; log(0) = -Infinity drops a term when beta is 0 or 1.
+      // m = beta pt + (1 - beta) ps in log space, 0 < beta < 1.
       lm[j] = logAddExp(Math.log(beta) + lt[j], Math.log(1 - beta) + ls[j]);
       const ks = ps * (ls[j] - lm[j]);
       div += beta * pt * (lt[j] - lm[j]) + (1 - beta) * ks;
@@ -65,6 +74,7 @@ export function distillLossBackward(dstudent: F, student: F, teacher: F, mask: F
   const total = maskTotal(mask);
   if (total === 0) return;
   const scale = attrs.scaleT2 ? T * T : 1;
+  const kind = distillDivergence(attrs);
   for (let r = 0; r < R; r++) {
     if (mask[r] === 0) continue;
     const { ls, lt, lm, div, klSm } = row(student, teacher, r, attrs);
@@ -72,8 +82,8 @@ export function distillLossBackward(dstudent: F, student: F, teacher: F, mask: F
     for (let j = 0; j < V; j++) {
       const ps = Math.exp(ls[j]);
       let g: number;
-      if (attrs.kind === 'forward_kl') g = ps - Math.exp(lt[j]);
-      else if (attrs.kind === 'reverse_kl') g = ps * (ls[j] - lt[j] - div);
+      if (kind === 'forward_kl') g = ps - Math.exp(lt[j]);
+      else if (kind === 'reverse_kl') g = ps * (ls[j] - lt[j] - div);
       else g = (1 - beta) * ps * (ls[j] - lm[j] - klSm);
       dstudent[r * V + j] += coef * g;
     }
