@@ -1,4 +1,4 @@
-// Pure helpers of the training loop: coalescing metric rows into batches for the UI (at most ~30 posts a second),
+// Pure helpers of the training loop: coalescing metric rows into batches for the UI (one post per interval),
 // the guard that stops a run at the first NaN or infinite metric, and the buffers a snapshot's transfer hands over.
 // No DOM, no GPU: unit-tested in Node.
 import type { MetricRow } from '../lab/metrics';

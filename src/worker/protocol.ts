@@ -42,7 +42,7 @@ export interface TrainerStatus {
 
 /** Callbacks the UI hands to `init` (wrapped with comlink's proxy). */
 export interface TrainerEvents {
-  /** A batch of metric rows (coalesced: at most ~30 a second) and the status after them. */
+  /** A batch of metric rows (coalesced: at most 10 a second) and the status after them. */
   metrics(rows: MetricRow[], status: TrainerStatus): void;
   /** The state changed (start, pause, finish, failure). */
   status(status: TrainerStatus): void;

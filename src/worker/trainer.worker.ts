@@ -1,5 +1,5 @@
 // The trainer worker: one per run. It owns the GPU device (or the CPU fallback) and the training loop, and answers
-// the UI thread through comlink. Metric rows are coalesced (at most ~30 posts a second); snapshots are transferred.
+// the UI thread through comlink. Metric rows are coalesced (at most 10 posts a second); snapshots are transferred.
 import { expose, transfer } from 'comlink';
 import type { Backend, TypedArray } from '../engine/backend';
 import { createBrowserBackend } from '../engine/browser';
