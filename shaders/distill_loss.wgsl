@@ -15,25 +15,6 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> u: Params;
 
-// Two online log-sum-exp states side by side (xy, zw), in rows.wgsl's red4: a fixed-order tree over each row's
-// TPR lanes; every lane gets its row's result.
-fn seg_lse2(lid: u32, v: vec4<f32>) -> vec4<f32> {
-  red4[lid] = v;
-  workgroupBarrier();
-  let lane = lid % TPR;
-  for (var k = TPR / 2u; k > 0u; k = k >> 1u) {
-    if (lane < k) {
-      let a = red4[lid];
-      let b = red4[lid + k];
-      red4[lid] = vec4<f32>(lse_join(a.xy, b.xy), lse_join(a.zw, b.zw));
-    }
-    workgroupBarrier();
-  }
-  let r = red4[lid - lane];
-  workgroupBarrier();
-  return r;
-}
-
 // The divergence computed: TRL's generalized JSD is forward KL at beta = 0 and reverse KL at beta = 1, where the
 // mixture m would equal one of the two distributions and the JSD vanish.
 fn divergence() -> u32 {
@@ -87,7 +68,7 @@ fn row_stats(lid: u32, row: u32) -> Row {
     s = lse_add(s, student[o.base + j] * u.inv_t);
     t = lse_add(t, teacher[o.base + j] * u.inv_t);
   }
-  let st = seg_lse2(lid, vec4<f32>(s, t));
+  let st = row_lse2(lid, vec4<f32>(s, t));
   o.lse = vec2<f32>(st.x + log(st.y), st.z + log(st.w));
   // (divergence, sum of ps f with f the log-ratio the gradient centers, sum of ps)
   let kind = divergence();

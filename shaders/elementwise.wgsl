@@ -1,6 +1,6 @@
 // Elementwise basics: fill with a bit pattern, bitwise copy, axpby, a deterministic tree sum and the step clock.
 
-override WG: u32 = 256; // invocations per workgroup (a power of two: the tree halves it)
+// #include rows
 
 // ---- fill: out[i] = bits (the host packs the value as the tensor's dtype, so one kernel serves f32/i32/u32) ----
 struct FillParams {
@@ -59,8 +59,6 @@ struct SumParams {
 @group(0) @binding(1) var<storage, read_write> sum_out: array<f32>;
 @group(0) @binding(2) var<storage, read> sum_x: array<f32>;
 
-var<workgroup> sum_tree: array<f32, WG>;
-
 @compute @workgroup_size(WG)
 fn sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let g = wid.x;
@@ -68,17 +66,10 @@ fn sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) l
   for (var i = g * WG + lid; i < sum_u.n; i = i + sum_u.groups * WG) {
     acc = acc + sum_x[i];
   }
-  sum_tree[lid] = acc;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      sum_tree[lid] = sum_tree[lid] + sum_tree[lid + s];
-    }
-    workgroupBarrier();
-  }
+  let total = row_sum(lid, acc);
   if (lid == 0u) {
     let prev = select(0.0, sum_out[g], sum_u.accumulate != 0u);
-    sum_out[g] = prev + sum_u.scale * sum_tree[0];
+    sum_out[g] = prev + sum_u.scale * total;
   }
 }
 

@@ -1,5 +1,7 @@
 // Per-step metrics kept on the device: a batch reduction written into a history row chosen by the step clock.
 
+// #include rows
+
 override MODE: u32 = 0u; // 0: mean(a), 1: mean(a - b), 2: mean(a > b)
 
 struct Params {
@@ -15,8 +17,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> b: array<f32>;             // [n]
 @group(0) @binding(4) var<storage, read> clock: array<u32>;         // [1]
 
-var<workgroup> partial: array<f32, 256>;
-
 fn term(i: u32) -> f32 {
   if (MODE == 1u) {
     return a[i] - b[i];
@@ -27,21 +27,14 @@ fn term(i: u32) -> f32 {
   return a[i];
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
-  for (var i = lid; i < u.n; i = i + 256u) {
+  for (var i = lid; i < u.n; i = i + WG) {
     acc = acc + term(i);
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      partial[lid] = partial[lid] + partial[lid + s];
-    }
-    workgroupBarrier();
-  }
+  let total = row_sum(lid, acc);
   if (lid == 0u) {
-    history[(clock[0] % u.rows) * u.M + u.slot] = partial[0] / f32(u.n);
+    history[(clock[0] % u.rows) * u.M + u.slot] = total / f32(u.n);
   }
 }

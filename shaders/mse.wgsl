@@ -1,6 +1,6 @@
 // Mean squared error: loss = mean((pred - target)^2) by a deterministic tree sum, fused with dpred += its gradient.
 
-override WG: u32 = 256; // invocations per workgroup (a power of two: the tree halves it)
+// #include rows
 
 struct Params {
   n: u32,      // elements of pred and target
@@ -10,20 +10,6 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
-
-var<workgroup> tree: array<f32, WG>;
-
-fn tree_sum(lid: u32, v: f32) -> f32 {
-  tree[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      tree[lid] = tree[lid] + tree[lid + s];
-    }
-    workgroupBarrier();
-  }
-  return tree[0];
-}
 
 // ---- forward: out[g] = post * sum over this workgroup's elements of (pred - target)^2 ----
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -37,7 +23,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
     let d = pred[i] - tgt[i];
     acc = acc + d * d;
   }
-  let total = tree_sum(lid, acc);
+  let total = row_sum(lid, acc);
   if (lid == 0u) {
     out[wid.x] = u.post * total;
   }
@@ -57,7 +43,7 @@ fn forward_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invoca
     acc = acc + d * d;
     g_dpred[i] = g_dpred[i] + u.grad * d;
   }
-  let total = tree_sum(lid, acc);
+  let total = row_sum(lid, acc);
   if (lid == 0u) {
     g_out[wid.x] = u.post * total;
   }

@@ -2,7 +2,9 @@
 // workgroup memory, so every run sums in the same order; every lane of a row gets the row's total.
 
 override WG: u32 = 256; // invocations per workgroup
-override TPR: u32 = 256; // invocations per row: a power of two dividing WG, so short rows share a workgroup
+// Invocations per row: a power of two dividing WG, so short rows share a workgroup; by default one row per
+// workgroup, the whole-workgroup reductions of the kernels that reduce one quantity at a time.
+override TPR: u32 = WG;
 
 var<workgroup> red_lse: array<vec2<f32>, WG>;
 var<workgroup> red_sum: array<vec2<f32>, WG>;
@@ -27,6 +29,39 @@ fn row_lse(lid: u32, v: vec2<f32>) -> vec2<f32> {
     workgroupBarrier();
   }
   return red_lse[lid - lane];
+}
+
+// Two online log-sum-exp states side by side (xy, zw), merged in red4. The closing barrier lets the caller reduce
+// again right away over the same red4.
+fn row_lse2(lid: u32, v: vec4<f32>) -> vec4<f32> {
+  red4[lid] = v;
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
+    if (lane < s) {
+      let a = red4[lid];
+      let b = red4[lid + s];
+      red4[lid] = vec4<f32>(lse_join(a.xy, b.xy), lse_join(a.zw, b.zw));
+    }
+    workgroupBarrier();
+  }
+  let r = red4[lid - lane];
+  workgroupBarrier();
+  return r;
+}
+
+// The largest of the row's values (exact in any order).
+fn row_max(lid: u32, v: f32) -> f32 {
+  red_sum[lid] = vec2<f32>(v, 0.0);
+  workgroupBarrier();
+  let lane = lid % TPR;
+  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
+    if (lane < s) {
+      red_sum[lid].x = max(red_sum[lid].x, red_sum[lid + s].x);
+    }
+    workgroupBarrier();
+  }
+  return red_sum[lid - lane].x;
 }
 
 // Two sums at once (e.g. a masked total and the mask's count).

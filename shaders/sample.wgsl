@@ -1,7 +1,7 @@
 // Categorical sampling, one workgroup per row of logits: inverse CDF of one Philox uniform over the softmax at a
 // temperature, with a fixed-order scan of per-lane chunk sums (deterministic), and an optional absorbing end token.
 
-override WG: u32 = 256; // a power of two
+// #include rows
 
 struct Params {
   B: u32,
@@ -20,7 +20,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> logits: array<f32>;       // [B, V]
 @group(0) @binding(3) var<storage, read> clock: array<u32>;        // [1]
 
-var<workgroup> red: array<f32, WG>;
 var<workgroup> scan: array<f32, WG>;
 var<workgroup> pick: atomic<u32>;
 var<workgroup> last: atomic<u32>;
@@ -45,15 +44,7 @@ fn main(
   for (var j = lid; j < u.V; j = j + WG) {
     m = max(m, logits[base + j] * u.inv_temp);
   }
-  red[lid] = m;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      red[lid] = max(red[lid], red[lid + s]);
-    }
-    workgroupBarrier();
-  }
-  m = red[0];
+  m = row_max(lid, m);
   // Each lane owns a contiguous chunk; an inclusive scan of the chunk sums orders the chunks.
   let L = (u.V + WG - 1u) / WG;
   let lo = min(lid * L, u.V);
