@@ -16,8 +16,10 @@ export default defineConfig({
     // Dawn is a native addon: one process per file, and at most two at once on these 2-core machines.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // One generous guard against a hang, never a measure of speed: a slow or busy machine must not fail a test, so
+    // no test sets a clock of its own.
+    testTimeout: 900_000,
+    hookTimeout: 900_000,
     reporters: ['default'],
   },
 });

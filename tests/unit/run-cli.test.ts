@@ -13,7 +13,7 @@ const exec = promisify(execFile);
 
 async function lab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec('npx', ['tsx', 'src/cli/main.ts', ...args], { timeout: 120_000 });
+    const { stdout, stderr } = await exec('npx', ['tsx', 'src/cli/main.ts', ...args]);
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

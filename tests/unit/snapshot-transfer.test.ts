@@ -28,7 +28,7 @@ function shapes(s: unknown, path = '', out: Record<string, number> = {}): Record
 }
 
 describe('snapshots share no buffer with their run', () => {
-  it.each(PRESETS.map((p) => [p.name, p] as const))('%s', { timeout: 120_000 }, async (_, preset) => {
+  it.each(PRESETS.map((p) => [p.name, p] as const))('%s', async (_, preset) => {
     const exp = Experiment.create(cpu(), parseConfig(shrink(preset.config)));
     try {
       while (!exp.finished) {
