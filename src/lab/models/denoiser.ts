@@ -1,21 +1,39 @@
 // The points2d denoiser: an MLP on (x_t, sinusoidal features of t) predicting the noise epsilon, its per-row
 // workspaces, the diagonal noising of a batch at per-row timesteps, and DDPM / DDIM samplers, all on the device.
 
-import type { Backend, Program, Tensor } from '../../engine/backend';
+import type { ActivationKind, Backend, Program, Tensor } from '../../engine/backend';
 import { Philox, seedWords } from '../../engine/rng';
 import { ParamArena } from '../arena';
-import type { Points2dWorld } from '../config';
 import { samplerStream } from '../streams';
 import {
   mlpActs,
   mlpBackward,
   mlpForward,
+  mlpParamCount,
   mlpParams,
   mlpTensors,
   type Linear,
   type MlpActs,
   type MlpShape,
 } from './mlp';
+
+/** The architecture fields of a points2d world: every denoiser of its run has them. */
+export interface DenoiserArch {
+  width: number;
+  depth: number;
+  embed: number;
+  activation: ActivationKind;
+}
+
+/** The MLP after the first layer: [width] x (depth - 1) -> 2. */
+export function denoiserBody(a: DenoiserArch): MlpShape {
+  return { IN: a.width, OUT: 2, width: a.width, depth: a.depth - 1, activation: a.activation };
+}
+
+/** Parameters of a denoiser: the first layer's two weight halves and bias, then its body. */
+export function denoiserParamCount(a: DenoiserArch): number {
+  return (2 + a.embed + 1) * a.width + mlpParamCount(denoiserBody(a));
+}
 
 /**
  * First layer h = act(x W_x + feat(t) W_t + b) split in two products (no concat op needed), then an MLP
@@ -30,13 +48,13 @@ export class Denoiser {
   constructor(
     private readonly be: Backend,
     readonly name: string,
-    readonly w: Points2dWorld,
+    readonly w: DenoiserArch,
     seed: number,
     stream: number,
   ) {
     this.H = w.width;
     this.E = w.embed;
-    this.body = { IN: w.width, OUT: 2, width: w.width, depth: w.depth - 1, activation: w.activation };
+    this.body = denoiserBody(w);
     const rng = new Philox(seed, stream);
     const normal = (n: number, fanIn: number) =>
       Float32Array.from({ length: n }, () => rng.normal() / Math.sqrt(fanIn));

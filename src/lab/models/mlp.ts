@@ -28,9 +28,17 @@ export interface MlpActs {
 }
 
 /** [in, out] of each linear layer. */
-export function mlpLayers(s: MlpShape): [number, number][] {
+export function mlpLayers(s: MlpDims): [number, number][] {
   const dims = [s.IN, ...Array<number>(s.depth).fill(s.width), s.OUT];
   return dims.slice(1).map((out, i) => [dims[i], out]);
+}
+
+/** The sizes of an MLP, without its activation. */
+export type MlpDims = Pick<MlpShape, 'IN' | 'OUT' | 'width' | 'depth'>;
+
+/** Parameters of an MLP: the weights and bias of each linear layer (the config's memory estimate counts these). */
+export function mlpParamCount(s: MlpDims): number {
+  return mlpLayers(s).reduce((n, [fanIn, out]) => n + (fanIn + 1) * out, 0);
 }
 
 /** Parameters `${prefix}l{i}.w` ~ N(0, scale^2 / fan_in) from the host Philox stream, and zero biases. */

@@ -2,20 +2,41 @@
 // token ids (BOS-padded) -> concat -> MLP -> OUT values per position (next-token logits, or one score for a
 // reward model). Teacher, student and reward model are this code at different sizes.
 
-import type { Backend, Tensor } from '../../engine/backend';
+import type { ActivationKind, Backend, Tensor } from '../../engine/backend';
 import { Philox } from '../../engine/rng';
 import { ParamArena } from '../arena';
-import type { TokenMlpConfig } from '../config';
 import {
   mlpActs,
   mlpBackward,
   mlpForward,
+  mlpParamCount,
   mlpParams,
   mlpTensors,
   type Linear,
   type MlpActs,
   type MlpShape,
 } from './mlp';
+
+/** The architecture fields of a token-MLP model's config. */
+export interface TokenMlpArch {
+  kind: 'token-mlp';
+  context: number;
+  embed: number;
+  width: number;
+  depth: number;
+  activation: ActivationKind;
+  initScale: number;
+}
+
+/** The MLP over a window's concatenated embeddings, with OUT values per position. */
+export function tokenMlpBody(cfg: Omit<TokenMlpArch, 'initScale'>, OUT: number): MlpShape {
+  return { IN: cfg.context * cfg.embed, OUT, width: cfg.width, depth: cfg.depth, activation: cfg.activation };
+}
+
+/** Parameters of a model over `ids` input ids with OUT outputs: its embedding table and its MLP. */
+export function tokenMlpParamCount(cfg: Omit<TokenMlpArch, 'initScale'>, ids: number, OUT: number): number {
+  return ids * cfg.embed + mlpParamCount(tokenMlpBody(cfg, OUT));
+}
 
 export interface TokenMlpShape {
   /** Input ids: the tokens and BOS. */
@@ -55,7 +76,7 @@ export class TokenMlp {
   constructor(
     private readonly be: Backend,
     readonly name: string,
-    cfg: TokenMlpConfig,
+    cfg: TokenMlpArch,
     ids: number,
     OUT: number,
     seed: number,
@@ -63,7 +84,7 @@ export class TokenMlp {
   ) {
     const E = cfg.embed;
     const C = cfg.context;
-    const mlp: MlpShape = { IN: C * E, OUT, width: cfg.width, depth: cfg.depth, activation: cfg.activation };
+    const mlp = tokenMlpBody(cfg, OUT);
     this.shape = { ids, C, E, OUT, mlp };
     const rng = new Philox(seed, stream);
     const embed = Float32Array.from({ length: ids * E }, () => cfg.initScale * rng.normal());
