@@ -73,7 +73,12 @@ export const ExperimentSchema = v.object({
   world: WorldSchema,
   // Named models of a sequences run (absent on the bandit, whose policy is its table).
   models: v.optional(v.record(v.pipe(v.string(), v.regex(NAME, 'a short lowercase name')), ModelSchema)),
-  stages: boundedList(StageSchema, { min: 1, max: 8, minMessage: 'a run needs at least one stage' }),
+  stages: boundedList(StageSchema, {
+    min: 1,
+    max: 8,
+    minMessage: 'a run needs at least one stage',
+    maxMessage: 'at most 8 stages',
+  }),
   metrics: v.optional(v.object({ every: int(1, 1000, 10, 'Metric period', 'Steps between metric read-backs') }), {}),
 });
 
@@ -135,13 +140,19 @@ export function estimateFloats(cfg: ExperimentConfig): number {
 /** Keys every object inherits or that the schema library drops: a model under one of them would vanish. */
 const RESERVED_NAMES = ['constructor', 'prototype', '__proto__'];
 
-/** Models named by a reserved key, refused before validation (which would silently drop them). */
-function reservedModelNames(input: unknown): string[] {
+/** Most named models a run may have: checked before the models are, so a huge record costs one short issue. */
+export const MAX_MODELS = 16;
+
+/** Problems of the models record the schema cannot see: reserved names (it would drop them) and too many models. */
+function modelsRecordProblems(input: unknown): string[] {
   const models = (input as { models?: unknown } | null)?.models;
   if (typeof models !== 'object' || models === null) return [];
-  return RESERVED_NAMES.filter((k) => Object.hasOwn(models, k)).map(
+  const problems = RESERVED_NAMES.filter((k) => Object.hasOwn(models, k)).map(
     (k) => `models.${k}: "${k}" cannot name a model (every object has it built in); pick another name`,
   );
+  const count = Object.keys(models).length;
+  if (count > MAX_MODELS) problems.push(`models: at most ${MAX_MODELS} models (got ${count})`);
+  return problems;
 }
 
 const MAX_KEY_CHARS = 40;
@@ -162,8 +173,8 @@ function describe(issue: v.BaseIssue<unknown>): string {
 
 /** Validate anything (parsed JSON, a decoded link) into a full config with defaults, or throw ConfigError. */
 export function parseConfig(input: unknown): ExperimentConfig {
-  const reserved = reservedModelNames(input);
-  if (reserved.length > 0) throw new ConfigError(reserved);
+  const early = modelsRecordProblems(input);
+  if (early.length > 0) throw new ConfigError(early);
   const res = v.safeParse(ExperimentSchema, input);
   if (!res.success) throw new ConfigError(res.issues.map(describe));
   const cfg = res.output;

@@ -31,7 +31,10 @@ export const boundedList = <T extends v.GenericSchema>(
   v.pipe(
     v.custom<v.InferInput<T>[]>((x) => Array.isArray(x), 'must be a list'),
     v.minLength(length.min ?? 0, length.minMessage),
-    v.maxLength(length.max, length.maxMessage ?? `at most ${length.max} entries`),
+    v.maxLength(
+      length.max,
+      (issue) => `${length.maxMessage ?? `at most ${length.max} entries`} (got ${issue.received})`,
+    ),
     v.array(item),
   );
 
