@@ -1,16 +1,35 @@
-// Share links: the whole config, deflated and base64url-encoded in the URL fragment, versioned. Decoding never
-// executes anything: it inflates with a size cap, parses JSON and validates against the config schema.
+// Share links: the whole config, deflated and base64url-encoded in the URL fragment, versioned and checksummed.
+// Decoding never executes anything: it checks the checksum, inflates with a size cap, parses JSON and validates
+// against the config schema.
 
-import { deflateSync, inflateSync } from 'fflate';
+import { Inflate, deflateSync } from 'fflate';
 import { CONFIG_VERSION, ConfigError, parseConfig, type ExperimentConfig } from './config';
 
-/** Codec version: the first field of the fragment. */
-export const LINK_VERSION = 1;
+/**
+ * Codec version: the first field of the fragment. v2 puts a CRC-32 of the deflated bytes before them, so a
+ * changed, lost or added character is caught; v1 links (no checksum) still decode.
+ */
+export const LINK_VERSION = 2;
+const LEGACY_VERSION = 1;
 const PREFIX = `#v${LINK_VERSION}.`;
 const MAX_FRAGMENT = 32 * 1024;
 const MAX_JSON = 256 * 1024;
+const CHECKSUM_BYTES = 4;
 
 export class ShareLinkError extends Error {}
+
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+/** CRC-32 (the zlib and PNG polynomial): every burst of up to 32 flipped bits changes it. */
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
 
 function toBase64Url(bytes: Uint8Array): string {
   let bin = '';
@@ -26,10 +45,76 @@ function fromBase64Url(s: string): Uint8Array {
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
 
+/** The fragment that carries a JSON text: its checksum and its deflated bytes. */
+export function encodeJson(json: string): string {
+  const packed = deflateSync(new TextEncoder().encode(json), { level: 9 });
+  const bytes = new Uint8Array(CHECKSUM_BYTES + packed.length);
+  new DataView(bytes.buffer).setUint32(0, crc32(packed));
+  bytes.set(packed, CHECKSUM_BYTES);
+  return PREFIX + toBase64Url(bytes);
+}
+
 /** The fragment (with its leading '#') that reproduces a run. */
 export function encodeConfig(cfg: ExperimentConfig): string {
-  const json = new TextEncoder().encode(JSON.stringify(cfg));
-  return PREFIX + toBase64Url(deflateSync(json, { level: 9 }));
+  return encodeJson(JSON.stringify(cfg));
+}
+
+/** The deflated bytes of a link's payload, once its checksum (v2) matches. */
+function unpack(version: number, payload: string): Uint8Array {
+  const empty = () => new ShareLinkError(`this link is empty: it holds no experiment after "#v${version}."`);
+  if (payload === '') throw empty();
+  const bytes = fromBase64Url(payload);
+  if (version === LEGACY_VERSION) return bytes;
+  if (bytes.length < CHECKSUM_BYTES) throw new ShareLinkError('this link is damaged: it was cut short');
+  const packed = bytes.subarray(CHECKSUM_BYTES);
+  if (new DataView(bytes.buffer, bytes.byteOffset).getUint32(0) !== crc32(packed))
+    throw new ShareLinkError('this link is damaged: a character was changed, lost or added since it was made');
+  if (packed.length === 0) throw empty();
+  return packed;
+}
+
+/** Compressed bytes fed to the inflater at a time: one push expands to at most ~1,032 times its size. */
+const INFLATE_CHUNK = 128;
+
+/** The inflated bytes, stopping as soon as they pass MAX_JSON (a decompression bomb costs little). */
+function inflateCapped(packed: Uint8Array): Uint8Array {
+  const out = new Uint8Array(MAX_JSON);
+  let length = 0;
+  let over = false;
+  const inflater = new Inflate((chunk) => {
+    if (length + chunk.length >= MAX_JSON) over = true;
+    else out.set(chunk, length);
+    length += chunk.length;
+  });
+  try {
+    for (let at = 0; at < packed.length && !over; at += INFLATE_CHUNK)
+      inflater.push(packed.subarray(at, at + INFLATE_CHUNK), at + INFLATE_CHUNK >= packed.length);
+  } catch {
+    throw new ShareLinkError('the link is damaged: its contents do not decompress');
+  }
+  if (over) throw new ShareLinkError('the link holds more data than any experiment needs');
+  return out.subarray(0, length);
+}
+
+/** Deepest nesting of arrays and objects a config has, with room to spare; deeper JSON is never a config. */
+const MAX_NESTING = 16;
+
+/** How deep the JSON text's arrays and objects nest (brackets inside strings do not count). */
+function nestingDepth(text: Uint8Array): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 /** The config a fragment holds, or a ShareLinkError saying plainly what is wrong with the link. */
@@ -37,24 +122,19 @@ export function decodeConfig(fragment: string): ExperimentConfig {
   const frag = fragment.startsWith('#') ? fragment : `#${fragment}`;
   if (frag.length > MAX_FRAGMENT) throw new ShareLinkError('the link is too long to be a PrefLab share link');
   const m = /^#v(\d+)\.(.*)$/s.exec(frag);
-  if (!m) throw new ShareLinkError('this is not a PrefLab share link (it should start with #v1.)');
+  if (!m) throw new ShareLinkError(`this is not a PrefLab share link (it should start with ${PREFIX})`);
   const version = Number(m[1]);
-  if (version !== LINK_VERSION) {
+  if (version !== LINK_VERSION && version !== LEGACY_VERSION) {
     throw new ShareLinkError(
       version > LINK_VERSION
         ? `this link was made by a newer version of PrefLab (link format v${version}); reload to update`
         : `this link uses the retired link format v${version}, which cannot be read any more`,
     );
   }
-  const packed = fromBase64Url(m[2]);
-  let raw: Uint8Array;
-  try {
-    raw = inflateSync(packed, { out: new Uint8Array(MAX_JSON) });
-  } catch {
-    throw new ShareLinkError('the link is damaged: its contents do not decompress');
-  }
-  // fflate returns a view no longer than what was inflated; a full buffer means the cap was hit.
-  if (raw.length >= MAX_JSON) throw new ShareLinkError('the link holds more data than any experiment needs');
+  const packed = unpack(version, m[2]);
+  const raw = inflateCapped(packed);
+  if (nestingDepth(raw) > MAX_NESTING)
+    throw new ShareLinkError('the link is not a config: its contents nest deeper than any experiment does');
   let input: unknown;
   try {
     input = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));

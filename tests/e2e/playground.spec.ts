@@ -63,7 +63,7 @@ test('a share link reruns exactly the same config with the same metrics', async 
 
   await page.getByRole('button', { name: 'Share link' }).click();
   const url = await page.getByTestId('share-url').inputValue();
-  expect(url).toContain('#v1.');
+  expect(url).toContain('#v2.');
 
   const other = await context.newPage();
   await other.goto(url);

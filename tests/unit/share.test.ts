@@ -15,7 +15,7 @@ describe('share links', () => {
     for (const p of PRESETS) {
       const cfg = parseConfig(p.config);
       const link = encodeConfig(cfg);
-      expect(link).toMatch(/^#v1\.[A-Za-z0-9_-]+$/);
+      expect(link).toMatch(/^#v2\.[A-Za-z0-9_-]+$/);
       expect(decodeConfig(link)).toEqual(cfg);
       expect(decodeConfig(link.slice(1))).toEqual(cfg);
     }
