@@ -32,8 +32,10 @@ export function loadConfig(source: string, steps?: number): ExperimentConfig {
     }
   }
   if (steps !== undefined) {
-    const stages = (input as { stages?: { steps?: number }[] }).stages;
-    if (Array.isArray(stages)) for (const s of stages) s.steps = steps;
+    // Only stages that are objects take the override: anything else is left for the schema to name.
+    const stages = (input as { stages?: unknown } | null)?.stages;
+    if (Array.isArray(stages))
+      for (const s of stages) if (typeof s === 'object' && s !== null && !Array.isArray(s)) s.steps = steps;
   }
   return parseConfig(input);
 }
