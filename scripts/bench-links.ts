@@ -1,6 +1,6 @@
 // Times decodeConfig over adversarial share links (tests/helpers/links.ts) and prints each case's worst decode
-// and message length, then the worst of all: `node --expose-gc --import tsx scripts/bench-links.ts [runs]` (with
-// --expose-gc each run starts after a collection, so one case's garbage is not billed to the next).
+// and message length, then the worst of all: `npx tsx scripts/bench-links.ts [runs]`. A case's first run includes
+// compiling the decoder, as a page opening one link does.
 
 import { decodeConfig } from '../src/lab/share';
 import { adversarialLinks } from '../tests/helpers/links';
@@ -22,14 +22,12 @@ for (const c of adversarialLinks()) {
   const times: number[] = [];
   let message = '';
   for (let r = 0; r < runs; r++) {
-    (globalThis as { gc?: () => void }).gc?.();
     const t0 = performance.now();
     message = decode(c.link);
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
   const max = times[times.length - 1];
-  // The first run pays for compiling the decoder: a page that opens one link pays it too.
   console.log(
     `${c.name.padEnd(42)} ${String(c.link.length).padStart(6)} chars  max ${max.toFixed(1).padStart(6)} ms  median ${times[times.length >> 1].toFixed(1).padStart(6)} ms  message ${message.length}`,
   );
