@@ -216,6 +216,31 @@ export interface MetricAt {
   rows: number;
 }
 
+/** Layer normalization of R rows of C: biased variance over C, as torch layer_norm. */
+export interface LayernormDims extends RowDims {
+  eps: number;
+}
+
+/** Scaled dot-product attention over [B, H, T, D] tensors, scale 1/sqrt(D). */
+export interface AttentionDims {
+  B: number;
+  H: number;
+  T: number;
+  D: number;
+  /** Key j > query i gets probability 0. */
+  causal: boolean;
+}
+
+/** Both backends refuse the same attention calls: a head size the fused kernels cannot tile, or a wrong size. */
+export function checkAttention({ B, H, T, D }: AttentionDims, full: readonly Tensor[], lse: Tensor): void {
+  if (!(Number.isInteger(D) && D >= 1 && D <= 128))
+    throw new Error(`attention: head size D = ${D} must be in [1, 128]`);
+  for (const [t, n] of [...full.map((f) => [f, B * H * T * D] as const), [lse, B * H * T] as const]) {
+    if (t.size !== n)
+      throw new Error(`attention: ${t.label} has ${t.size} elements, not ${n} (B ${B} H ${H} T ${T} D ${D})`);
+  }
+}
+
 export type DeviceErrorListener = (error: Error) => void;
 
 export interface Backend {
@@ -334,6 +359,50 @@ export interface Backend {
   embeddingForward(out: Tensor, table: Tensor, idx: Tensor, C: number): void;
   /** Accumulates dtable[idx[n], :] += dout[n, :], deterministically. */
   embeddingBackward(dtable: Tensor, dout: Tensor, idx: Tensor, C: number): void;
+  /**
+   * y[R,C] = (x - mean) * rstd * gamma[C] + beta[C] per row, rstd = 1/sqrt(biased var + eps); writes y, mean[R] and
+   * rstd[R] (the backward's saved statistics). Two-pass statistics: rows with a large mean keep their precision.
+   */
+  layernormForward(
+    y: Tensor,
+    mean: Tensor,
+    rstd: Tensor,
+    x: Tensor,
+    gamma: Tensor,
+    beta: Tensor,
+    dims: LayernormDims,
+  ): void;
+  /** Accumulates dx[R,C], dgamma[C] += colsum(dy * xhat) and dbeta[C] += colsum(dy), in a fixed order. */
+  layernormBackward(
+    dx: Tensor,
+    dgamma: Tensor,
+    dbeta: Tensor,
+    dy: Tensor,
+    x: Tensor,
+    gamma: Tensor,
+    mean: Tensor,
+    rstd: Tensor,
+    dims: LayernormDims,
+  ): void;
+  /**
+   * out[B,H,T,D] = softmax(q k^T / sqrt(D)) v per (b, h), with key j > query i masked when causal; writes out and
+   * lse[B,H,T], each row's log-sum-exp of the scaled scores (the backward recomputes the probabilities from it).
+   * Fused: the [T,T] scores never reach device memory.
+   */
+  attentionForward(out: Tensor, lse: Tensor, q: Tensor, k: Tensor, v: Tensor, dims: AttentionDims): void;
+  /** Accumulates dq, dk, dv [B,H,T,D] from dout and the forward's out and lse; deterministic (no atomics). */
+  attentionBackward(
+    dq: Tensor,
+    dk: Tensor,
+    dv: Tensor,
+    dout: Tensor,
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    out: Tensor,
+    lse: Tensor,
+    dims: AttentionDims,
+  ): void;
   /** A per-step batch metric into a device-side history row: mean(a), mean(a - b) or mean(a > b). */
   logMetric(history: Tensor, a: Tensor, b: Tensor | null, clock: Tensor, at: MetricAt): void;
   /** Raw Philox 4x32-10: bits[N,4] and/or uniform[N,4] from counter[N,4] and key[2]. */

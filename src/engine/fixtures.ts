@@ -53,6 +53,9 @@ export const FIXTURE_OPS = [
   'diffusion_dpo_loss',
   'adamw',
   'philox',
+  'layernorm',
+  'attention',
+  'embedding',
 ] as const;
 
 function fail(msg: string): never {
@@ -328,6 +331,46 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
       got.bits = zeros([n, 4], 'bits', 'u32');
       got.uniform = zeros([n, 4], 'uniform');
       be.philox(got.bits, got.uniform, counter, key);
+      break;
+    }
+    case 'layernorm': {
+      const [R, C] = dims('x');
+      const ld = { R, C, eps: attr<number>('eps', 1e-5) };
+      const x = input('x'),
+        gamma = input('gamma');
+      const mean = zeros([R], 'mean'),
+        rstd = zeros([R], 'rstd');
+      got.y = zeros([R, C], 'y');
+      be.layernormForward(got.y, mean, rstd, x, gamma, input('beta'), ld);
+      got.x = zeros([R, C], 'dx');
+      got.gamma = zeros([C], 'dgamma');
+      got.beta = zeros([C], 'dbeta');
+      be.layernormBackward(got.x, got.gamma, got.beta, input('d_y'), x, gamma, mean, rstd, ld);
+      break;
+    }
+    case 'attention': {
+      const [B, H, T, D] = dims('q');
+      const ad = { B, H, T, D, causal: attr<boolean>('causal', false) };
+      const q = input('q'),
+        k = input('k'),
+        v = input('v');
+      const lse = zeros([B, H, T], 'lse');
+      got.out = zeros([B, H, T, D], 'out');
+      be.attentionForward(got.out, lse, q, k, v, ad);
+      got.q = zeros([B, H, T, D], 'dq');
+      got.k = zeros([B, H, T, D], 'dk');
+      got.v = zeros([B, H, T, D], 'dv');
+      be.attentionBackward(got.q, got.k, got.v, input('d_out'), q, k, v, got.out, lse, ad);
+      break;
+    }
+    case 'embedding': {
+      const [V, C] = dims('table');
+      const table = input('table'),
+        ids = input('ids');
+      got.y = zeros([ids.size, C], 'y');
+      be.embeddingForward(got.y, table, ids, C);
+      got.table = zeros([V, C], 'dtable');
+      be.embeddingBackward(got.table, input('d_y'), ids, C);
       break;
     }
     default:

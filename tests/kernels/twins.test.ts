@@ -377,6 +377,46 @@ const TABLE: Record<string, Row> = {
     },
   },
 
+  layernorm: {
+    tols: { dgamma: { rtol: 2e-4, atol: 1e-4 }, dbeta: { rtol: 2e-4, atol: 1e-4 } },
+    run: async (be) => {
+      const { t, zeros } = on(be);
+      const [R, C] = [6, 37];
+      const d = { R, C, eps: 1e-5 };
+      const x = t([R, C], rand(R * C, 90, 40, 44));
+      const gamma = t([C], rand(C, 91, 0.5, 1.5));
+      const y = zeros([R, C]);
+      const mean = zeros([R]);
+      const rstd = zeros([R]);
+      be.layernormForward(y, mean, rstd, x, gamma, t([C], rand(C, 92)), d);
+      const dx = t([R, C], rand(R * C, 93));
+      const dgamma = t([C], rand(C, 94));
+      const dbeta = t([C], rand(C, 95));
+      be.layernormBackward(dx, dgamma, dbeta, t([R, C], rand(R * C, 96)), x, gamma, mean, rstd, d);
+      return readAll(be, { y, mean, rstd, dx, dgamma, dbeta });
+    },
+  },
+
+  attention: {
+    tol: { rtol: 1e-3, atol: 1e-4 },
+    run: async (be) => {
+      const { t, zeros } = on(be);
+      const d = { B: 2, H: 2, T: 19, D: 12, causal: true };
+      const n = 2 * 2 * 19 * 12;
+      const shape = [2, 2, 19, 12];
+      const [q, k, v] = [97, 98, 99].map((s) => t(shape, rand(n, s)));
+      const out = zeros(shape);
+      const lse = zeros([2, 2, 19]);
+      be.attentionForward(out, lse, q, k, v, d);
+      const [dq, dk, dv] = [100, 101, 102].map((s) => t(shape, rand(n, s)));
+      be.attentionBackward(dq, dk, dv, t(shape, rand(n, 103)), q, k, v, out, lse, d);
+      const full = { ...d, causal: false };
+      const outFull = zeros(shape);
+      be.attentionForward(outFull, zeros([2, 2, 19]), q, k, v, full);
+      return readAll(be, { out, lse, dq, dk, dv, outFull });
+    },
+  },
+
   metric: {
     run: async (be) => {
       const { t } = on(be);

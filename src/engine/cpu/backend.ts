@@ -5,10 +5,12 @@ import type {
   DiffusionDpoOutputs,
   ActivationKind,
   AdamWParams,
+  AttentionDims,
   Backend,
   BackendInfo,
   DistillAttrs,
   DType,
+  LayernormDims,
   LinearDims,
   MetricAt,
   MatmulDims,
@@ -25,6 +27,7 @@ import type {
   TypedArray,
   WindowDims,
 } from '../backend';
+import { checkAttention } from '../backend';
 import { axpby, copy, fill, sum, tick } from './elementwise';
 import { matmulForward } from './matmul';
 import { linearBackward, linearForward } from './linear';
@@ -40,6 +43,8 @@ import { diffusionDpoLossBackward, diffusionDpoLossForward } from './diffusion_d
 import { adamwForward } from './adamw';
 import { philoxForward, philoxRandom } from './philox';
 import { embeddingBackward, embeddingForward } from './embedding';
+import { layernormBackward, layernormForward } from './layernorm';
+import { attentionBackward, attentionForward } from './attention';
 import { metricForward } from './metric';
 import { windowForward } from './window';
 import { sampleForward } from './sample';
@@ -302,6 +307,49 @@ export class CpuBackend implements Backend {
   }
   embeddingBackward(dtable: Tensor, dout: Tensor, idx: Tensor, C: number): void {
     embeddingBackward(f(dtable), f(dout), i32(idx), C);
+  }
+  layernormForward(
+    y: Tensor,
+    mean: Tensor,
+    rstd: Tensor,
+    x: Tensor,
+    gamma: Tensor,
+    beta: Tensor,
+    dims: LayernormDims,
+  ): void {
+    layernormForward(f(y), f(mean), f(rstd), f(x), f(gamma), f(beta), dims);
+  }
+  layernormBackward(
+    dx: Tensor,
+    dgamma: Tensor,
+    dbeta: Tensor,
+    dy: Tensor,
+    x: Tensor,
+    gamma: Tensor,
+    mean: Tensor,
+    rstd: Tensor,
+    dims: LayernormDims,
+  ): void {
+    layernormBackward(f(dx), f(dgamma), f(dbeta), f(dy), f(x), f(gamma), f(mean), f(rstd), dims);
+  }
+  attentionForward(out: Tensor, lse: Tensor, q: Tensor, k: Tensor, v: Tensor, dims: AttentionDims): void {
+    checkAttention(dims, [out, q, k, v], lse);
+    attentionForward(f(out), f(lse), f(q), f(k), f(v), dims);
+  }
+  attentionBackward(
+    dq: Tensor,
+    dk: Tensor,
+    dv: Tensor,
+    dout: Tensor,
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    out: Tensor,
+    lse: Tensor,
+    dims: AttentionDims,
+  ): void {
+    checkAttention(dims, [dq, dk, dv, dout, q, k, v, out], lse);
+    attentionBackward(f(dq), f(dk), f(dv), f(dout), f(q), f(k), f(v), f(out), f(lse), dims);
   }
   logMetric(history: Tensor, a: Tensor, b: Tensor | null, clock: Tensor, at: MetricAt): void {
     metricForward(f(history), f(a), fo(b), u32(clock)[0], at);

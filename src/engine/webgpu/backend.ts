@@ -43,6 +43,8 @@ import { diffusionDpoLoss } from './kernels/diffusion_dpo_loss';
 import { adamw } from './kernels/adamw';
 import { philox, random } from './kernels/philox';
 import { embeddingBackward, embeddingForward } from './kernels/embedding';
+import { layernormBackward, layernormForward } from './kernels/layernorm';
+import { attentionBackward, attentionForward } from './kernels/attention';
 import { logMetric } from './kernels/metric';
 import { windowForward } from './kernels/window';
 import { sampleForward } from './kernels/sample';
@@ -364,6 +366,18 @@ export class WebGPUBackend implements Backend {
   }
   embeddingBackward(dtable: Tensor, dout: Tensor, idx: Tensor, C: number): void {
     embeddingBackward(this.ctx, dtable, dout, idx, C);
+  }
+  layernormForward(...a: Parameters<Backend['layernormForward']>): void {
+    layernormForward(this.ctx, ...a);
+  }
+  layernormBackward(...a: Parameters<Backend['layernormBackward']>): void {
+    layernormBackward(this.ctx, ...a);
+  }
+  attentionForward(...a: Parameters<Backend['attentionForward']>): void {
+    attentionForward(this.ctx, ...a);
+  }
+  attentionBackward(...a: Parameters<Backend['attentionBackward']>): void {
+    attentionBackward(this.ctx, ...a);
   }
   logMetric(history: Tensor, a: Tensor, b: Tensor | null, clock: Tensor, at: MetricAt): void {
     logMetric(this.ctx, history, a, b, clock, at);
