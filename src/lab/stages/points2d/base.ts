@@ -1,0 +1,213 @@
+// What every points2d stage shares: the run (world, schedule, teacher), the evaluation samplers and their diversity
+// metrics, and the recorded-step runner base each stage extends.
+
+import type { Backend, Program, Tensor } from '../../../engine/backend';
+import { seedWords } from '../../../engine/rng';
+import type { ExperimentConfig, Points2dWorld } from '../../config';
+import type { Points2dSnapshot, StageRunner } from '../../experiment';
+import { historyRows, type MetricRow } from '../../metrics';
+import { type Denoiser, Sampler, type SamplerStep } from '../../models/denoiser';
+import { stageStream } from '../../streams';
+import {
+  energyDistance,
+  entropyEstimate,
+  modeShares,
+  modesCovered,
+  samplerTimesteps,
+  type Points2dData,
+} from '../../worlds/points2d';
+
+/** Points of the data set shown and compared against (the first evalSamples of the training set). */
+const TRAJECTORY_POINTS = 256;
+/** Sampler ids: evaluation samplers share id 0 (same x_T for teacher, student and hybrid); pairs use id 1. */
+const EVAL_SAMPLER = 0;
+export const PAIR_SAMPLER = 1;
+
+/** What every stage of a points2d run shares: the world, the schedule and the teacher denoiser. */
+export interface Points2dRun {
+  be: Backend;
+  cfg: ExperimentConfig;
+  w: Points2dWorld;
+  d: Points2dData;
+  abar: Float64Array;
+  /** [T, E] time features. */
+  feat: Tensor;
+  /** Training set [N, 2]. */
+  data: Tensor;
+  /** The data points metrics compare with [evalSamples, 2]. */
+  reference: Float32Array;
+  teacher: Denoiser;
+}
+
+/** The world sampler's steps with one model. */
+export function modelSteps(run: Points2dRun, model: Denoiser): SamplerStep[] {
+  return samplerTimesteps(run.w.timesteps, run.w.samplerSteps).map((t) => ({ model, t, kind: run.w.sampler }));
+}
+
+export interface Measured {
+  samples: Float32Array;
+  shares: Float64Array;
+  covered: number;
+  energy: number;
+}
+
+export function measure(run: Points2dRun, samples: Float32Array): Measured {
+  const shares = modeShares(run.d, samples);
+  return {
+    samples,
+    shares,
+    covered: modesCovered(shares, run.d.dataShares, run.w.coverage),
+    energy: energyDistance(samples, run.reference),
+  };
+}
+
+/** The diversity metrics of a sampler's draw, and of the teacher's beside it when the stage has one. */
+export function diversity(model: Measured, teacher?: Measured): Record<string, number> {
+  const m: Record<string, number> = {
+    'diversity/modes_covered': model.covered,
+    'diversity/energy_distance': model.energy,
+    'diversity/entropy': entropyEstimate(model.samples),
+  };
+  if (teacher) {
+    m['teacher/modes_covered'] = teacher.covered;
+    m['teacher/energy_distance'] = teacher.energy;
+    m['teacher/entropy'] = entropyEstimate(teacher.samples);
+  }
+  return m;
+}
+
+/** The step/period bookkeeping every points2d stage shares; subclasses record `program` and name their metrics. */
+export abstract class Points2dStageRunner implements StageRunner {
+  readonly name: string;
+  readonly steps: number;
+  done = 0;
+  protected readonly clock: Tensor;
+  protected readonly history: Tensor;
+  protected program!: Program;
+  protected readonly tensors: Tensor[] = [];
+  protected readonly owned: { release(): void }[] = [];
+  /** Models of its own the stage trains (a DMD generator and its fake score, a progressive student). */
+  readonly trained: Denoiser[] = [];
+  protected readonly period: number;
+  protected readonly seedLo: number;
+  protected readonly seedHi: number;
+  private emitted = 0;
+  private started = false;
+
+  constructor(
+    protected readonly run: Points2dRun,
+    stage: { name: string; steps: number },
+    protected readonly index: number,
+    private readonly stepMetrics: readonly string[],
+  ) {
+    this.name = stage.name;
+    this.steps = stage.steps;
+    this.period = run.cfg.metrics.every;
+    [this.seedLo, this.seedHi] = seedWords(run.cfg.seed);
+    this.clock = this.tensor([1], 'clock', 'u32');
+    this.history = this.tensor([this.period, stepMetrics.length], 'history');
+  }
+
+  protected tensor(
+    shape: number[],
+    label: string,
+    dtype: 'f32' | 'i32' | 'u32' = 'f32',
+    data?: ArrayLike<number>,
+  ): Tensor {
+    const x = this.run.be.tensor(shape, { label: `${this.name}:${label}`, dtype, data });
+    this.tensors.push(x);
+    return x;
+  }
+
+  protected own<T extends { release(): void }>(x: T): T {
+    this.owned.push(x);
+    return x;
+  }
+  /**
+   * An evaluation sampler the stage owns: evalSamples draws from the x_T every model shares (EVAL_SAMPLER), with its
+   * trajectory recorded when the stage's view shows it.
+   */
+  protected evalSampler(steps: readonly SamplerStep[], label: string, traced = false): Sampler {
+    const { be, w, abar, feat, cfg } = this.run;
+    const record = traced ? TRAJECTORY_POINTS : 0;
+    return this.own(
+      new Sampler(be, w.evalSamples, steps, abar, feat, EVAL_SAMPLER, cfg.seed, `${this.name}:${label}`, record),
+    );
+  }
+
+  protected at(slot: number, mode: 'mean' | 'diff' | 'greater' = 'mean') {
+    return { mode, slot, M: this.stepMetrics.length, rows: this.period };
+  }
+
+  protected stream(offset: number): number {
+    return stageStream(this.index, offset);
+  }
+
+  /** Work before the first step (fresh optimizer moments, copies of models, offline data). */
+  protected abstract start(): Promise<void>;
+  protected abstract periodMetrics(): Promise<Record<string, number>>;
+  abstract snapshot(): Promise<Points2dSnapshot>;
+
+  /** Run `start` once: before the first step, or before a snapshot of a stage that has not stepped yet. */
+  protected async ensureStarted(): Promise<void> {
+    if (!this.started) {
+      this.started = true;
+      await this.start();
+    }
+  }
+
+  async advance(n: number): Promise<MetricRow[]> {
+    const be = this.run.be;
+    await this.ensureStarted();
+    this.runSteps(n);
+    this.done += n;
+    if (this.done % this.period !== 0 && this.done !== this.steps) {
+      be.flush();
+      return [];
+    }
+    const history = await be.read(this.history);
+    const rows = historyRows(this.name, this.stepMetrics, history, this.period, this.emitted, this.done);
+    this.emitted = this.done;
+    Object.assign(rows[rows.length - 1], await this.periodMetrics());
+    return rows;
+  }
+
+  /** Replay the step n times (from step `done`). */
+  protected runSteps(n: number): void {
+    this.run.be.run(this.program, n);
+  }
+
+  protected async draw(sampler: Sampler): Promise<Measured> {
+    sampler.run();
+    return measure(this.run, Float32Array.from((await this.run.be.read(sampler.x)) as Float32Array));
+  }
+
+  /** The snapshot fields every stage fills, from its measured samplers. */
+  protected async baseSnapshot(teacher: Measured, traced: Sampler, tracedModel: string): Promise<Points2dSnapshot> {
+    const { be, d } = this.run;
+    const traj = traced.trajectory!;
+    const m = Math.min(TRAJECTORY_POINTS, traced.n);
+    const S = traj.x0.length;
+    const x = new Float32Array((S + 1) * m * 2);
+    const x0 = new Float32Array(S * m * 2);
+    for (let i = 0; i <= S; i++) x.set((await be.read(traj.x[i])) as Float32Array, i * m * 2);
+    for (let i = 0; i < S; i++) x0.set((await be.read(traj.x0[i])) as Float32Array, i * m * 2);
+    return {
+      kind: 'points2d',
+      stage: this.name,
+      // Copies: the worker transfers a snapshot's buffers, which would detach the run's own arrays.
+      data: this.run.reference.slice(),
+      teacher: teacher.samples,
+      centers: d.centers.slice(),
+      modeNames: d.modeNames,
+      shares: { data: Float32Array.from(d.dataShares), teacher: Float32Array.from(teacher.shares) },
+      covered: { teacher: teacher.covered },
+      trajectory: { model: tracedModel, points: m, steps: S, t: Int32Array.from(traced.timesteps), x, x0 },
+    };
+  }
+
+  release(): void {
+    for (const x of this.tensors) this.run.be.release(x);
+    for (const o of this.owned) o.release();
+  }
+}

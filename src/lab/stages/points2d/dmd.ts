@@ -1,0 +1,174 @@
+// Distribution matching distillation of the teacher into a one-step generator, with hybrid inference.
+
+import type { DmdStage } from '../../config';
+import type { Points2dSnapshot } from '../../experiment';
+import { Denoiser, Noiser, type Sampler, Workspace, type SamplerStep } from '../../models/denoiser';
+import { modelStream, STREAM } from '../../streams';
+import { entropyEstimate } from '../../worlds/points2d';
+import { diversity, modelSteps, Points2dStageRunner, type Points2dRun } from './base';
+
+/**
+ * Distribution matching distillation (Yin et al. 2024) into a one-step generator G (a denoiser used once at
+ * t = T-1, initialized from the teacher): its samples x_0 are noised to x_t and moved along the difference of the
+ * fake-score and teacher x_0 predictions (the gradient of KL(p_G || p_data), reverse KL: mode-seeking); the
+ * fake-score denoiser (also from the teacher) learns G's current samples by the usual diffusion loss.
+ */
+export class DmdStageRunner extends Points2dStageRunner {
+  readonly student: Denoiser;
+  private readonly fake: Denoiser;
+  private readonly teacherSampler: Sampler;
+  private readonly studentSampler: Sampler;
+  private readonly hybridSampler: Sampler;
+
+  constructor(
+    run: Points2dRun,
+    private readonly stage: DmdStage,
+    index: number,
+  ) {
+    super(run, stage, index, ['loss/fake_score', 'dmd/gap']);
+    const { be, w, teacher, abar } = run;
+    const B = stage.batch;
+    const T = w.timesteps;
+    this.student = this.own(new Denoiser(be, `${this.name}-student`, w, run.cfg.seed, modelStream(1)));
+    this.fake = this.own(new Denoiser(be, `${this.name}-fake`, w, run.cfg.seed, modelStream(2)));
+    this.trained.push(this.student, this.fake);
+    const G = this.student;
+    const F = this.fake;
+    // DMD's range of timesteps: the ends carry no signal (x_t ~ x_0, or x_t ~ pure noise).
+    const noiser = this.own(
+      new Noiser(be, Noiser.spread(B, Math.floor(0.02 * T), Math.ceil(0.98 * T) - 1), abar, `${this.name}:noiser`),
+    );
+    const weight = noiser.diag('weight', (ab) => Math.sqrt(1 - ab));
+    // The generator jumps to x_0 from pure noise (t = T-1, half the rows) or from the handover timestep (the
+    // other half); its inputs are forward-noised data, whose marginal at t is what the teacher hands over.
+    const tH = this.handoverT();
+    const gen = this.own(
+      new Noiser(
+        be,
+        Int32Array.from({ length: B }, (_, n) => (n < B / 2 ? T - 1 : tH)),
+        abar,
+        `${this.name}:gen`,
+      ),
+    );
+    const inv = gen.diag('inv_sqrt_ab', (ab) => 1 / Math.sqrt(ab));
+    const ratio = gen.diag('ratio', (ab) => -Math.sqrt(1 - ab) / Math.sqrt(ab));
+    const dRatio = gen.diag('d_ratio', (ab) => -Math.sqrt(1 - ab) / Math.sqrt(ab) / B);
+    const wsG = this.own(new Workspace(be, G, B, `${this.name}:gen`));
+    const wsT = this.own(new Workspace(be, teacher, B, `${this.name}:teacher`));
+    const wsF = this.own(new Workspace(be, F, B, `${this.name}:fake`));
+    const pick = this.tensor([B], 'pick', 'i32');
+    const data = this.tensor([B, 2], 'data');
+    const z = this.tensor([B, 2], 'z');
+    const xin = this.tensor([B, 2], 'x_in');
+    const epsG = this.tensor([B, 2], 'eps_gen');
+    const dEpsG = this.tensor([B, 2], 'd_eps_gen');
+    const x0 = this.tensor([B, 2], 'x0');
+    const e = this.tensor([B, 2], 'eps');
+    const xt = this.tensor([B, 2], 'xt');
+    const real = this.tensor([B, 2], 'eps_real');
+    const fakeEps = this.tensor([B, 2], 'eps_fake');
+    const diff = this.tensor([B, 2], 'eps_diff');
+    const gx0 = this.tensor([B, 2], 'd_x0');
+    const e3 = this.tensor([B, 2], 'fake_eps_target');
+    const xt3 = this.tensor([B, 2], 'fake_xt');
+    const pred3 = this.tensor([B, 2], 'fake_pred');
+    const dpred3 = this.tensor([B, 2], 'd_fake_pred');
+    const lossFake = this.tensor([1], 'loss_fake');
+    const gap = this.tensor([1], 'gap');
+    const { seedLo, seedHi } = this;
+
+    this.program = be.record(`${this.name}:step`, () => {
+      be.tick(this.clock);
+      // Generator: x_0 = (x_t - sqrt(1 - ab_t) eps_G(x_t, t)) / sqrt(ab_t) per row.
+      be.random(pick, this.clock, { kind: 'index', n: run.d.N, seedLo, seedHi, stream: this.stream(STREAM.batch) });
+      be.embeddingForward(data, run.data, pick, 2);
+      be.random(z, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STREAM.sample) });
+      gen.noise(xin, data, z);
+      wsG.forward(epsG, xin, gen.t, run.feat);
+      gen.scale(x0, inv, xin);
+      gen.scale(x0, ratio, epsG, true);
+      be.random(e, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STREAM.noise) });
+      noiser.noise(xt, x0, e);
+      wsT.forward(real, xt, noiser.t, run.feat);
+      wsF.forward(fakeEps, xt, noiser.t, run.feat);
+      // x0_fake - x0_real = sqrt(1 - ab) / sqrt(ab) (eps_real - eps_fake): the DMD gradient on x_0, weighted by
+      // sqrt(ab) (bounded at high noise) to the eps difference times sqrt(1 - ab), per row.
+      be.copy(diff, real);
+      be.axpby(diff, fakeEps, -1, 1);
+      noiser.scale(gx0, weight, diff);
+      be.mse(gap, null, real, fakeEps);
+      gen.scale(dEpsG, dRatio, gx0);
+      be.fill(G.arena.grads, 0);
+      wsG.backward(dEpsG, xin);
+      be.adamw(G.arena.params, G.arena.m, G.arena.v, G.arena.grads, this.clock, stage.optimizer);
+      // Fake score: the diffusion loss on the generator's (detached) samples.
+      be.random(e3, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STREAM.fakeNoise) });
+      noiser.noise(xt3, x0, e3);
+      wsF.forward(pred3, xt3, noiser.t, run.feat);
+      be.fill(dpred3, 0);
+      be.mse(lossFake, dpred3, pred3, e3);
+      be.fill(F.arena.grads, 0);
+      wsF.backward(dpred3, xt3);
+      be.adamw(F.arena.params, F.arena.m, F.arena.v, F.arena.grads, this.clock, {
+        ...stage.optimizer,
+        lr: stage.fakeLr,
+      });
+      be.logMetric(this.history, lossFake, null, this.clock, this.at(0));
+      be.logMetric(this.history, gap, null, this.clock, this.at(1));
+    });
+
+    const one: SamplerStep = { model: G, t: T - 1, kind: 'ddim' };
+    this.teacherSampler = this.evalSampler(modelSteps(run, teacher), 'eval_teacher');
+    this.studentSampler = this.evalSampler([one], 'eval_student');
+    // Hybrid: k teacher steps from T-1 down to the handover timestep, then the student's jump to x_0.
+    const hybrid: SamplerStep[] = [
+      ...Array.from({ length: stage.hybrid }, (_, i) => ({
+        model: teacher,
+        t: T - 1 - Math.round((i * (T - 1 - tH)) / stage.hybrid),
+        kind: w.sampler,
+      })),
+      { model: G, t: tH, kind: 'ddim' },
+    ];
+    this.hybridSampler = this.evalSampler(hybrid, 'eval_hybrid', true);
+  }
+
+  private handoverT(): number {
+    return Math.max(0, Math.min(this.run.w.timesteps - 2, Math.round(this.stage.handover * this.run.w.timesteps)));
+  }
+
+  protected start(): Promise<void> {
+    const be = this.run.be;
+    for (const m of [this.student, this.fake]) {
+      m.copyFrom(this.run.teacher);
+      be.fill(m.arena.m, 0);
+      be.fill(m.arena.v, 0);
+    }
+    return Promise.resolve();
+  }
+
+  protected async periodMetrics(): Promise<Record<string, number>> {
+    const s = await this.draw(this.studentSampler);
+    const t = await this.draw(this.teacherSampler);
+    const h = await this.draw(this.hybridSampler);
+    return {
+      ...diversity(s, t),
+      'hybrid/modes_covered': h.covered,
+      'hybrid/energy_distance': h.energy,
+      'hybrid/entropy': entropyEstimate(h.samples),
+    };
+  }
+
+  async snapshot(): Promise<Points2dSnapshot> {
+    await this.ensureStarted();
+    const s = await this.draw(this.studentSampler);
+    const h = await this.draw(this.hybridSampler);
+    const snap = await this.baseSnapshot(await this.draw(this.teacherSampler), this.hybridSampler, 'hybrid');
+    return {
+      ...snap,
+      student: s.samples,
+      hybrid: h.samples,
+      shares: { ...snap.shares, student: Float32Array.from(s.shares), hybrid: Float32Array.from(h.shares) },
+      covered: { ...snap.covered, student: s.covered, hybrid: h.covered },
+    };
+  }
+}
