@@ -86,19 +86,61 @@ export function encodeWeights(weights: Record<string, Float32Array>): EncodedWei
   });
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** The 6-bit value of each ASCII character of the base64 alphabet; -1 for every other character. */
+const SEXTET = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) SEXTET[ALPHABET.charCodeAt(i)] = i;
+
+const sextet = (s: string, i: number): number => {
+  const c = s.charCodeAt(i);
+  return c < 128 ? SEXTET[c] : -1;
+};
+
+/**
+ * Decode padded standard base64 in one pass over the characters, or return null where one is out of place. A
+ * regular expression over the whole text backtracks per group and overflows the stack on a few MiB; this loop
+ * holds no state but its position, at any size.
+ */
+function base64Bytes(s: string): Uint8Array | null {
+  if (s.length % 4 !== 0) return null;
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((s.length / 4) * 3 - pad);
+  const full = pad > 0 ? s.length - 4 : s.length;
+  let o = 0;
+  for (let i = 0; i < full; i += 4) {
+    const a = sextet(s, i);
+    const b = sextet(s, i + 1);
+    const c = sextet(s, i + 2);
+    const d = sextet(s, i + 3);
+    if ((a | b | c | d) < 0) return null;
+    const x = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = x >> 16;
+    out[o++] = (x >> 8) & 0xff;
+    out[o++] = x & 0xff;
+  }
+  if (pad > 0) {
+    const a = sextet(s, full);
+    const b = sextet(s, full + 1);
+    const c = pad === 1 ? sextet(s, full + 2) : 0;
+    if ((a | b | c) < 0) return null;
+    out[o++] = (a << 2) | (b >> 4);
+    if (pad === 1) out[o] = ((b & 0xf) << 4) | (c >> 2);
+  }
+  return out;
+}
 
 /** Decode encodeWeights' output, refusing anything malformed (bad base64, a length the bytes do not match). */
 export function decodeWeights(list: readonly EncodedWeights[]): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
   for (const { name, length, base64 } of list) {
     if (Object.hasOwn(out, name)) throw new BundleError(`the weights of ${name} appear twice`);
-    if (!BASE64.test(base64)) throw new BundleError(`the weights of ${name} are not valid base64`);
-    const bin = atob(base64);
-    if (bin.length !== length * 4)
-      throw new BundleError(`the weights of ${name} hold ${bin.length} bytes, not ${length * 4} for ${length} floats`);
-    const view = new DataView(new ArrayBuffer(bin.length));
-    for (let i = 0; i < bin.length; i++) view.setUint8(i, bin.charCodeAt(i));
+    const bytes = base64Bytes(base64);
+    if (!bytes) throw new BundleError(`the weights of ${name} are not valid base64`);
+    if (bytes.length !== length * 4)
+      throw new BundleError(
+        `the weights of ${name} hold ${bytes.length} bytes, not ${length * 4} for ${length} floats`,
+      );
+    const view = new DataView(bytes.buffer);
     const w = new Float32Array(length);
     for (let i = 0; i < length; i++) w[i] = view.getFloat32(i * 4, true);
     out[name] = w;

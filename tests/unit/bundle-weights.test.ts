@@ -1,0 +1,114 @@
+// The run bundle's weights codec at sizes a real model reaches (millions of floats), on random lengths, and on
+// malformed base64, which must be refused as a BundleError whatever its size.
+import { describe, expect, it } from 'vitest';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  BundleError,
+  decodeWeights,
+  encodeWeights,
+  parseBundle,
+  serializeBundle,
+  type EncodedWeights,
+} from '../../src/app/export';
+import { Philox } from '../../src/engine/rng';
+import { parseConfig } from '../../src/lab/config';
+import { PRESETS } from '../../src/lab/presets';
+
+/** Floats of every kind the bytes must carry: normals, huge and tiny values, -0, NaN and the infinities. */
+function floats(n: number, rng: Philox): Float32Array {
+  const w = new Float32Array(n);
+  const special = [-0, NaN, Infinity, -Infinity, 3.4e38, 1e-45];
+  for (let i = 0; i < n; i++) w[i] = rng.int(50) === 0 ? special[rng.int(special.length)] : rng.normal() * 10;
+  return w;
+}
+
+const same = (a: Float32Array, b: Float32Array): boolean => {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+};
+
+function decodeError(list: EncodedWeights[]): unknown {
+  try {
+    decodeWeights(list);
+  } catch (e) {
+    return e;
+  }
+  return null;
+}
+
+describe('weights in a run bundle', () => {
+  it('round-trips 2,000,000 floats bit for bit through a bundle file', () => {
+    const w = floats(2_000_000, new Philox(7, 0));
+    const text = serializeBundle({
+      format: BUNDLE_FORMAT,
+      version: BUNDLE_VERSION,
+      name: 'big',
+      savedAt: '2026-01-01T00:00:00.000Z',
+      backend: 'CPU',
+      config: parseConfig(PRESETS[0].config),
+      done: 0,
+      total: 400,
+      rows: [],
+      final: null,
+      weights: { policy: w },
+    });
+    const [enc] = JSON.parse(text).weights as EncodedWeights[];
+    expect(enc.length).toBe(2_000_000);
+    expect(enc.base64.length).toBe(Math.ceil((2_000_000 * 4) / 3) * 4);
+    const back = parseBundle(text).weights!.policy;
+    expect(back).toHaveLength(2_000_000);
+    expect(same(back, w)).toBe(true);
+  });
+
+  it('round-trips random lengths 0..5000 bit for bit, and agrees with Node base64', () => {
+    const rng = new Philox(11, 1);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = rng.int(5001);
+      const w = floats(n, rng);
+      const [enc] = encodeWeights({ m: w });
+      expect(enc.base64).toBe(Buffer.from(w.buffer).toString('base64'));
+      const back = decodeWeights([enc]).m;
+      expect(same(back, w), `length ${n}`).toBe(true);
+    }
+  });
+
+  it('refuses malformed base64 with a BundleError, never a RangeError', () => {
+    const good = encodeWeights({ policy: new Float32Array([1, 2, 3]) })[0];
+    expect(good.base64).toBe('AACAPwAAAEAAAEBA');
+    const bad = [
+      'AACAPwAAAEAAAEB!', // a character outside the alphabet
+      'AACAPwAA AEAAAEBA', // a space
+      'AACAPwAAAEAAAEB\n', // a newline
+      'AACAPwAAAEAAAEBé', // beyond ASCII
+      'AACAPwAAAEAAAE-_', // the URL alphabet
+      'AACAPwAAAEAAAEB', // truncated: not a multiple of 4
+      'AACAPwAAAEAAAE', // truncated by two
+      'AACAPwAAAEAAA=BA', // padding inside
+      'AACAPwAAAEAAAE=A', // padding before the last character
+      'AACAPwAAAEAAA===', // three padding characters
+      'AACAPwAAAEAAAEBA=', // padding after a full group
+      '====', // nothing but padding
+    ];
+    for (const base64 of bad) {
+      const e = decodeError([{ ...good, base64 }]);
+      expect(e, JSON.stringify(base64)).toBeInstanceOf(BundleError);
+      expect((e as Error).message).toContain('the weights of policy are not valid base64');
+    }
+    // Past the size where a backtracking check overflows the stack: still a BundleError.
+    const big = encodeWeights({ policy: new Float32Array(1_000_000) })[0];
+    for (const base64 of [big.base64.slice(0, -1), `${big.base64.slice(0, -8)}!AAAAAAA`, `!${big.base64.slice(1)}`]) {
+      const e = decodeError([{ ...big, base64 }]);
+      expect(e).toBeInstanceOf(BundleError);
+      expect((e as Error).message).toContain('not valid base64');
+    }
+  });
+
+  it('says which byte count does not match the length, at any size', () => {
+    const big = encodeWeights({ policy: new Float32Array(1_000_000) })[0];
+    const e = decodeError([{ ...big, length: 999_999 }]);
+    expect(e).toBeInstanceOf(BundleError);
+    expect((e as Error).message).toBe('the weights of policy hold 4000000 bytes, not 3999996 for 999999 floats');
+  });
+});
