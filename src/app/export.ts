@@ -2,7 +2,9 @@
 // bundle (config, metric history, final snapshot, final weights) with validation on import. Pure functions, unit-tested.
 import * as v from 'valibot';
 import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
+import type { Snapshot } from '../lab/experiment';
 import { METRIC_COLUMNS, type MetricRow } from '../lab/metrics';
+import { parseSnapshot, SnapshotError } from '../lab/snapshot-schema';
 
 /** One JSON line per row: the registry's columns in order, absent metrics left out (as `lab run --out`). */
 export function metricLine(row: MetricRow): string {
@@ -220,8 +222,21 @@ export function parseBundle(text: string): RunBundle {
   });
   const { weights, ...rest } = b;
   const bundle: RunBundle = { ...rest, config, rows, final: b.final };
+  finalSnapshot(bundle);
   if (weights) bundle.weights = decodeWeights(weights);
   return bundle;
+}
+
+/** A bundle's final state as the views read it (typed arrays), checked against the config that made it. */
+export function finalSnapshot(b: Pick<RunBundle, 'final' | 'config'>): Snapshot | null {
+  if (b.final === null) return null;
+  try {
+    return parseSnapshot(b.final, b.config);
+  } catch (e) {
+    if (e instanceof SnapshotError)
+      throw new BundleError(`the run's final state does not fit its config: ${e.message}`);
+    throw e;
+  }
 }
 
 /** A snapshot with its typed arrays as plain lists, for JSON and IndexedDB-independent export. */
@@ -234,19 +249,4 @@ export function plainSnapshot(s: object | null): Record<string, unknown> | null 
         ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]))
         : x;
   return plain(s) as Record<string, unknown>;
-}
-
-/** Integer arrays of the snapshots (token ids, timesteps); every other list of numbers is float. */
-const INT_ARRAYS = new Set(['samples', 't']);
-
-/** A stored snapshot (arrays as lists) back into the typed arrays the views read. */
-export function reviveSnapshot(plain: Record<string, unknown>): Record<string, unknown> {
-  const revive = (k: string, x: unknown): unknown => {
-    if (Array.isArray(x) && x.length > 0 && x.every((n) => typeof n === 'number'))
-      return INT_ARRAYS.has(k) ? Int32Array.from(x) : Float32Array.from(x);
-    if (x && typeof x === 'object' && !Array.isArray(x))
-      return Object.fromEntries(Object.entries(x).map(([kk, v]) => [kk, revive(kk, v)]));
-    return x;
-  };
-  return revive('', plain) as Record<string, unknown>;
 }

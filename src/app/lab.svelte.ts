@@ -7,7 +7,7 @@ import type { MetricRow } from '../lab/metrics';
 import { PRESETS } from '../lab/presets';
 import { decodeConfig, encodeConfig, ShareLinkError } from '../lab/share';
 import type { SelfTestResult, Snapshot, TrainerApi, TrainerStatus } from '../worker/protocol';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, parseBundle, plainSnapshot, reviveSnapshot, type RunBundle } from './export';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, finalSnapshot, parseBundle, plainSnapshot, type RunBundle } from './export';
 import { isoNow } from './format';
 import { RateMeter } from './progress';
 import { buildCharts, type SeriesRun } from './series';
@@ -412,7 +412,12 @@ export class Lab {
     if (!(await this.load(b.config))) return;
     this.rows = b.rows;
     this.notice = `Showing “${b.name}”: ${b.done} of ${b.total} steps. Reset and Train rerun its config.`;
-    if (b.final && typeof b.final.kind === 'string') this.snapshot = reviveSnapshot(b.final) as unknown as Snapshot;
+    // A run saved by an older version may hold a state this one cannot draw: its metrics are still shown.
+    try {
+      this.snapshot = finalSnapshot(b);
+    } catch (e) {
+      this.notice += ` Its final state is not shown: ${message(e)}.`;
+    }
     this.shownWeights = b.weights ?? null;
   }
 

@@ -157,6 +157,22 @@ type Points2dRun = RunOf<Points2dWorld>;
 const STAGE_KINDS: readonly Points2dStage['kind'][] = ['diffusion', 'dmd', 'diffusion_dpo', 'progressive'];
 const isPoints2dStage = stageOf<Points2dStage>(STAGE_KINDS);
 
+/** Modes of a world's distribution (makePoints2d's M) without drawing its data: what a snapshot of it may show. */
+export function modeCount(w: Points2dWorld): number {
+  switch (w.shape) {
+    case 'ring8':
+    case 'checkerboard':
+      return 8;
+    case 'grid25':
+      return 25;
+    case 'points':
+      return w.points?.length ?? 0;
+    case 'moons':
+    case 'spirals':
+      return 2;
+  }
+}
+
 /** Three denoisers with grads and moments, data, per-row activations and the [B, B] noising matrices. */
 function points2dFloats(run: Points2dRun): number {
   const w = run.world;
