@@ -1,37 +1,6 @@
-// What the snapshot views show, computed off the component: the bandit's bars per prompt and decoded sequences.
+// What the snapshot views show, computed off the component: decoded sequences, the 2D views' extent and the
+// scale of bars (the bandit's bars themselves are in bandit-view.ts).
 // Pure: unit-tested.
-
-export interface BarGroup {
-  prompt: number;
-  bars: { response: number; reference: number; policy: number; optimal: number; reward: number }[];
-}
-
-/** Per prompt, the K responses with pi_ref, pi_theta and pi_star (tables are [P, K], row-major). */
-export function banditBars(s: {
-  P: number;
-  K: number;
-  policy: ArrayLike<number>;
-  reference: ArrayLike<number>;
-  optimal: ArrayLike<number>;
-  reward: ArrayLike<number>;
-}): BarGroup[] {
-  const out: BarGroup[] = [];
-  for (let p = 0; p < s.P; p++) {
-    const bars = [];
-    for (let k = 0; k < s.K; k++) {
-      const i = p * s.K + k;
-      bars.push({
-        response: k,
-        reference: s.reference[i],
-        policy: s.policy[i],
-        optimal: s.optimal[i],
-        reward: s.reward[i],
-      });
-    }
-    out.push({ prompt: p, bars });
-  }
-  return out;
-}
 
 export interface SampleRow {
   tokens: string;
@@ -79,4 +48,11 @@ export function scatterExtent(data: ArrayLike<number>, least = 3): number {
   let m = 0;
   for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i])) m = Math.max(m, Math.abs(data[i]));
   return Math.max(least, Math.ceil(m * 1.05 * 2) / 2);
+}
+
+/** The largest finite value of the lists, at least `floor` (a loop: a spread overflows the stack on big tables). */
+export function largest(lists: readonly ArrayLike<number>[], floor: number): number {
+  let m = floor;
+  for (const xs of lists) for (let i = 0; i < xs.length; i++) if (xs[i] > m && Number.isFinite(xs[i])) m = xs[i];
+  return m;
 }

@@ -22,7 +22,7 @@ import { formSections, readNumber, setIn, sliderOf, type FormField } from '../..
 import { renderMarkdown } from '../../src/app/markdown';
 import { RateMeter, stageOffsets } from '../../src/app/progress';
 import { buildCharts, nearest } from '../../src/app/series';
-import { banditBars, scatterExtent, sequenceRows } from '../../src/app/snapshot';
+import { scatterExtent, sequenceRows } from '../../src/app/snapshot';
 import { newRunKey } from '../../src/app/store';
 import { ExperimentSchema, parseConfig } from '../../src/lab/config';
 import { historyRows, METRIC_COLUMNS, type MetricRow } from '../../src/lab/metrics';
@@ -304,13 +304,6 @@ describe('snapshot views', () => {
     expect(scatterExtent(Float32Array.from([0, 4.1, -1, NaN]))).toBe(4.5);
     expect(scatterExtent(Float32Array.from([-3.9, 0]))).toBe(4.5);
     expect(scatterExtent(new Float32Array(0))).toBe(3);
-  });
-
-  it('makes bars per prompt from [P, K] tables', () => {
-    const t = Float32Array.from([0.1, 0.9, 0.6, 0.4]);
-    const g = banditBars({ P: 2, K: 2, policy: t, reference: t, optimal: t, reward: t });
-    expect(g).toHaveLength(2);
-    expect(g[1].bars[0]).toMatchObject({ response: 0, policy: t[2] });
   });
 
   it('decodes sampled sequences up to EOS', () => {
