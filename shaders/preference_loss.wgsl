@@ -1,8 +1,10 @@
 // Preference losses (TRL dpo_loss conventions): per-pair losses, their mean, rewards and the gradient of the mean.
 
-// Index into PREFERENCE_LOSS_TYPES (backend.ts): 0 sigmoid, 1 robust, 2 hinge, 3 ipo, 4 sppo_hard, 5 nca_pair,
-// 6 apo_zero, 7 simpo.
+// The loss's code and reward rule, from PREFERENCE_LOSSES (src/engine/preference_losses.ts): 0 sigmoid, 1 robust,
+// 2 hinge, 3 ipo, 4 sppo_hard, 5 nca_pair, 6 apo_zero, 7 simpo. A code with no case below gives NaN.
 override LOSS: u32 = 0u;
+// When set, rewards are beta times the policy log-probs, not the log-ratios.
+override REFERENCE_FREE: bool = false;
 // One workgroup walks the batch; a power of two, as the tree reduction halves it.
 override WG: u32 = 256u;
 
@@ -51,6 +53,15 @@ fn smoothed(z: f32) -> vec2<f32> {
   );
 }
 
+// A pair whose loss depends on h alone: dh/dpc = 1, dh/dpr = -1.
+fn of_h(p: Pair, loss: f32, dh: f32) -> Pair {
+  var q = p;
+  q.loss = loss;
+  q.d_chosen = dh;
+  q.d_rejected = -dh;
+  return q;
+}
+
 fn pair(i: u32) -> Pair {
   let pc = policy_chosen[i];
   let pr = policy_rejected[i];
@@ -61,31 +72,32 @@ fn pair(i: u32) -> Pair {
   let a = pc - rc; // chosen log-ratio
   let b = pr - rr; // rejected log-ratio
   let h = (pc - pr) - (rc - rr);
-  var p = Pair(0.0, beta * a, beta * b, 0.0, 0.0);
-  // dh: d loss / d h, for the losses of h alone (dh/dpc = 1, dh/dpr = -1).
-  var dh = 0.0;
+  // The reference as the rewards see it.
+  let rwc = select(rc, 0.0, REFERENCE_FREE);
+  let rwr = select(rr, 0.0, REFERENCE_FREE);
+  var p = Pair(0.0, beta * (pc - rwc), beta * (pr - rwr), 0.0, 0.0);
   switch LOSS {
     case 0u: {
       let s = smoothed(beta * h);
-      p.loss = s.x;
-      dh = beta * s.y;
+      p = of_h(p, s.x, beta * s.y);
     }
     case 1u: {
       let z = beta * h;
       let k = 1.0 / (1.0 - 2.0 * e);
-      p.loss = (-(1.0 - e) * log_sigmoid(z) + e * log_sigmoid(-z)) * k;
-      dh = beta * (-(1.0 - e) * sigmoid_f32(-z) - e * sigmoid_f32(z)) * k;
+      p = of_h(
+        p,
+        (-(1.0 - e) * log_sigmoid(z) + e * log_sigmoid(-z)) * k,
+        beta * (-(1.0 - e) * sigmoid_f32(-z) - e * sigmoid_f32(z)) * k,
+      );
     }
     case 2u: {
       let m = 1.0 - beta * h;
-      p.loss = max(m, 0.0);
       // relu'(0) = 0, as in PyTorch.
-      dh = select(0.0, -beta, m > 0.0);
+      p = of_h(p, max(m, 0.0), select(0.0, -beta, m > 0.0));
     }
     case 3u: {
       let d = h - 0.5 / beta;
-      p.loss = d * d;
-      dh = 2.0 * d;
+      p = of_h(p, d * d, 2.0 * d);
     }
     case 4u: {
       let dc = a - 0.5 / beta;
@@ -111,18 +123,19 @@ fn pair(i: u32) -> Pair {
       p.d_chosen = -beta * sw * nw;
       p.d_rejected = beta * sl * nl;
     }
-    default: {
-      // simpo: reference-free, rewards are beta times the (length-averaged) policy log-probs.
+    case 7u: {
+      // simpo: h' = pc - pr - gamma/beta, the (length-averaged) policy log-probs alone.
       let s = smoothed(beta * (pc - pr) - u.gamma);
-      p.loss = s.x;
-      dh = beta * s.y;
-      p.chosen_reward = beta * pc;
-      p.rejected_reward = beta * pr;
+      p = of_h(p, s.x, beta * s.y);
     }
-  }
-  if (LOSS != 4u && LOSS != 5u && LOSS != 6u) {
-    p.d_chosen = dh;
-    p.d_rejected = -dh;
+    default: {
+      // A runtime NaN (a const-expression NaN is a shader-creation error): loudly wrong, never another loss.
+      let bits = 0x7fc00000u;
+      let nan = bitcast<f32>(bits);
+      p.loss = nan;
+      p.d_chosen = nan;
+      p.d_rejected = nan;
+    }
   }
   return p;
 }

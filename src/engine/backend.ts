@@ -1,5 +1,7 @@
 // The Backend interface: tensors that live on a device and the ops of OPS.md, implemented twice (webgpu, cpu).
 
+import type { PreferenceLossType } from './preference_losses';
+
 export type DType = 'f32' | 'i32' | 'u32';
 export type TypedArray = Float32Array | Int32Array | Uint32Array;
 
@@ -38,19 +40,6 @@ export interface Program {
 
 export type ActivationKind = 'relu' | 'gelu' | 'silu' | 'tanh';
 export const ACTIVATIONS: readonly ActivationKind[] = ['relu', 'gelu', 'silu', 'tanh'];
-
-export type PreferenceLossType =
-  'sigmoid' | 'robust' | 'hinge' | 'ipo' | 'sppo_hard' | 'nca_pair' | 'apo_zero' | 'simpo';
-export const PREFERENCE_LOSS_TYPES: readonly PreferenceLossType[] = [
-  'sigmoid',
-  'robust',
-  'hinge',
-  'ipo',
-  'sppo_hard',
-  'nca_pair',
-  'apo_zero',
-  'simpo',
-];
 
 export type DistillKind = 'forward_kl' | 'reverse_kl' | 'jsd';
 export const DISTILL_KINDS: readonly DistillKind[] = ['forward_kl', 'reverse_kl', 'jsd'];

@@ -1,7 +1,8 @@
 // Oracle fixtures (PyTorch autograd, float64): parse, run on a backend, compare as OPS.md defines.
 
-import type { Backend, DistillKind, PreferenceLossType, Tensor, TypedArray, ActivationKind } from './backend';
-import { ACTIVATIONS, DISTILL_KINDS, PREFERENCE_LOSS_TYPES } from './backend';
+import type { Backend, DistillKind, Tensor, TypedArray, ActivationKind } from './backend';
+import { ACTIVATIONS, DISTILL_KINDS } from './backend';
+import { PREFERENCE_LOSS_TYPES, type PreferenceLossType } from './preference_losses';
 import { matmulBackward } from './ops';
 
 export interface FixtureTensor {

@@ -2,12 +2,8 @@
 // twin, float64 finite differences of the twin, and extreme log-probs.
 
 import { describe, expect, it } from 'vitest';
-import {
-  PREFERENCE_LOSS_TYPES,
-  type Backend,
-  type PreferenceAttrs,
-  type PreferenceLossType,
-} from '../../src/engine/backend';
+import type { Backend, PreferenceAttrs } from '../../src/engine/backend';
+import { PREFERENCE_LOSSES, PREFERENCE_LOSS_TYPES, type PreferenceLossType } from '../../src/engine/preference_losses';
 import {
   preferenceLossBackward,
   preferenceLossForward,
@@ -38,12 +34,16 @@ const attrsFor = (
   ...over,
 });
 
-/** Runs the op; the gradient outputs start as garbage so that accumulating instead of writing shows. */
+/**
+ * Runs the op; the gradient outputs start as garbage so that accumulating instead of writing shows. `fused` and
+ * `loss` (the kernel's code and reward rule) go to the WebGPU encoder.
+ */
 async function run(
   be: Backend,
   x: number[][] | Float32Array[],
   attrs: PreferenceAttrs,
   fused?: boolean,
+  loss?: { code: number; referenceFree: boolean },
 ): Promise<Result> {
   const B = x[0].length;
   const t = (data?: ArrayLike<number>) => be.tensor([B], { data });
@@ -62,8 +62,8 @@ async function run(
     dPolicyChosen: t(garbage),
     dPolicyRejected: t(garbage),
   };
-  if (fused === undefined) be.preferenceLoss(out, inp, attrs);
-  else preferenceLoss((be as WebGPUBackend).ctx, out, inp, attrs, fused);
+  if (fused === undefined && loss === undefined) be.preferenceLoss(out, inp, attrs);
+  else preferenceLoss((be as WebGPUBackend).ctx, out, inp, attrs, fused, loss);
   const read = async (tt: (typeof out)['loss']) => (await be.read(tt)) as Float32Array;
   const r: Result = {
     losses: await read(out.losses),
@@ -106,6 +106,61 @@ describe('preference_loss fixtures', () => {
     expect([...types].sort()).toEqual([...PREFERENCE_LOSS_TYPES].sort());
   });
   fixtureTests(all);
+});
+
+describe('preference_loss table (PREFERENCE_LOSSES)', () => {
+  const x = batch(5, 9);
+  const attrs = (type: PreferenceLossType) => ({ lossType: type, beta: 0.25, labelSmoothing: 0.1, gamma: 0.5 });
+  const flat = (r: Result) => [
+    ...r.losses,
+    r.loss,
+    ...r.chosenRewards,
+    ...r.rejectedRewards,
+    ...r.dChosen,
+    ...r.dRejected,
+  ];
+
+  it('gives each loss its own code', () => {
+    expect(new Set(PREFERENCE_LOSSES.map((l) => l.code)).size).toBe(PREFERENCE_LOSSES.length);
+  });
+  it('every loss has its own case in the WGSL switch and in the CPU twin', async () => {
+    const gpu = await webgpu();
+    const got: Record<string, number[][]> = { webgpu: [], cpu: [] };
+    for (const { name } of PREFERENCE_LOSSES) {
+      const want = await run(cpu(), x, attrs(name));
+      const r = await run(gpu, x, attrs(name));
+      expect(flat(r).every(Number.isFinite), `${name} on webgpu: ${flat(r).join(', ')}`).toBe(true);
+      expectSame(r, want, name);
+      got.webgpu.push(flat(r));
+      got.cpu.push(flat(want));
+    }
+    // Two losses that ran the same case (or one that fell through to another's) would agree everywhere.
+    for (const [be, rows] of Object.entries(got)) {
+      for (let i = 0; i < rows.length; i++) {
+        for (let j = i + 1; j < rows.length; j++) {
+          const same = rows[i].every((v, k) => v === rows[j][k]);
+          expect(same, `${be}: ${PREFERENCE_LOSSES[i].name} and ${PREFERENCE_LOSSES[j].name} agree`).toBe(false);
+        }
+      }
+    }
+  });
+  it('a code with no WGSL case gives NaN loss and gradient, fused and split', async () => {
+    const gpu = await webgpu();
+    const code = Math.max(...PREFERENCE_LOSSES.map((l) => l.code)) + 1;
+    for (const fused of [true, false]) {
+      const r = await run(gpu, x, attrs('sigmoid'), fused, { code, referenceFree: false });
+      for (const v of [...r.losses, r.loss, ...r.dChosen, ...r.dRejected]) expect(v, `fused ${fused}`).toBeNaN();
+    }
+  });
+  it('reference-free losses reward beta times the policy log-probs, the others beta times the log-ratios', async () => {
+    for (const be of [await webgpu(), cpu()]) {
+      for (const { name, referenceFree } of PREFERENCE_LOSSES) {
+        const r = await run(be, x, attrs(name));
+        const want = x[0].map((pc, i) => 0.25 * (referenceFree ? pc : pc - x[2][i]));
+        expectClose(r.chosenRewards, want, `${be.kind} ${name} chosen_rewards`);
+      }
+    }
+  });
 });
 
 describe('preference_loss known values (OPS.md)', () => {

@@ -4,7 +4,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, DType, MetricAt, Tensor, TypedArray } from '../../src/engine/backend';
-import { ACTIVATIONS, DISTILL_KINDS, PREFERENCE_LOSS_TYPES } from '../../src/engine/backend';
+import { ACTIVATIONS, DISTILL_KINDS } from '../../src/engine/backend';
+import { PREFERENCE_LOSS_TYPES } from '../../src/engine/preference_losses';
 
 const SHADER_DIR = fileURLToPath(new URL('../../shaders/', import.meta.url));
 const CPU_DIR = fileURLToPath(new URL('../../src/engine/cpu/', import.meta.url));

@@ -1,6 +1,7 @@
 // CPU twin of shaders/preference_loss.wgsl: TRL dpo_loss conventions, see OPS.md.
 
 import type { PreferenceAttrs } from '../backend';
+import { preferenceLossOf } from '../preference_losses';
 import type { F } from './types';
 
 export interface PreferenceArrays {
@@ -27,12 +28,15 @@ function pair(
   const h = pc - pr - (rc - rr);
   // Losses of z = beta * h (or beta * h' for simpo): dL/dpc = beta dL/dz, dL/dpr = -beta dL/dz.
   const ofZ = (loss: number, dz: number) => ({ loss, dc: beta * dz, dr: -beta * dz });
-  switch (attrs.lossType) {
+  // -(1-e) logsig(z) - e logsig(-z) (sigmoid, simpo).
+  const smoothed = (z: number) =>
+    ofZ(-(1 - e) * logSigmoid(z) - e * logSigmoid(-z), -(1 - e) * sigmoid(-z) + e * sigmoid(z));
+  const type = attrs.lossType;
+  switch (type) {
     case 'sigmoid':
-    case 'simpo': {
-      const z = attrs.lossType === 'simpo' ? beta * (pc - pr - gamma / beta) : beta * h;
-      return ofZ(-(1 - e) * logSigmoid(z) - e * logSigmoid(-z), -(1 - e) * sigmoid(-z) + e * sigmoid(z));
-    }
+      return smoothed(beta * h);
+    case 'simpo':
+      return smoothed(beta * (pc - pr - gamma / beta));
     case 'robust': {
       const z = beta * h;
       const k = 1 / (1 - 2 * e);
@@ -69,18 +73,21 @@ function pair(
         dr: beta * sigmoid(cl) * sigmoid(-cl),
       };
     }
-    default:
-      throw new Error(`preference_loss: unknown loss type "${String(attrs.lossType)}"`);
+    default: {
+      const unknown: never = type;
+      throw new Error(`preference_loss: unknown loss type "${String(unknown)}"`);
+    }
   }
 }
 
-/** losses[b], loss[0] = mean(losses), rewards beta (policy - reference) (simpo: beta * policy). */
+/** losses[b], loss[0] = mean(losses), rewards beta (policy - reference) (reference-free losses: beta * policy). */
 export function preferenceLossForward(
   out: { losses: F; loss: F; chosenRewards: F; rejectedRewards: F },
   inp: PreferenceArrays,
   attrs: PreferenceAttrs,
 ): void {
   const B = inp.policyChosenLogps.length;
+  const { referenceFree } = preferenceLossOf(attrs.lossType);
   let total = 0;
   for (let i = 0; i < B; i++) {
     const pc = inp.policyChosenLogps[i],
@@ -90,9 +97,8 @@ export function preferenceLossForward(
     const p = pair(pc, pr, rc, rr, attrs);
     out.losses[i] = p.loss;
     total += p.loss;
-    const simpo = attrs.lossType === 'simpo';
-    out.chosenRewards[i] = attrs.beta * (simpo ? pc : pc - rc);
-    out.rejectedRewards[i] = attrs.beta * (simpo ? pr : pr - rr);
+    out.chosenRewards[i] = attrs.beta * (referenceFree ? pc : pc - rc);
+    out.rejectedRewards[i] = attrs.beta * (referenceFree ? pr : pr - rr);
   }
   out.loss[0] = total / B;
 }

@@ -2,6 +2,7 @@
 // frozen reference. The whole step (batch draw, log-probs, loss, backward, AdamW, metrics) runs on the device.
 
 import type { Backend, Program, Tensor } from '../../engine/backend';
+import { preferenceLossOf } from '../../engine/preference_losses';
 import { seedWords } from '../../engine/rng';
 import type { ExperimentConfig, PreferenceStage } from '../config';
 import { historyRows, PREFERENCE_STEP_METRICS, type MetricRow } from '../metrics';
@@ -10,9 +11,6 @@ import type { BanditSnapshot, Run, StageRunner } from '../experiment';
 import { stageStream, STREAM } from '../streams';
 import { logSoftmaxRows, meanEntropy, meanKl } from '../tables';
 import { makeBandit, optimalLogp, type BanditData } from '../worlds/bandit';
-
-/** Length-averaged log-probs for the loss types that call for them (TRL); with one token it changes nothing. */
-const AVERAGED = new Set(['ipo', 'simpo']);
 
 export class PreferenceStageRunner implements StageRunner {
   readonly name: string;
@@ -79,7 +77,8 @@ export class PreferenceStageRunner implements StageRunner {
     const table = policy.param('logits'); // [P, K]
     const dTable = policy.grad('logits'); // [P, K]
     const [seedLo, seedHi] = seedWords(cfg.seed);
-    const seq = { B, T: 1, V: K, average: AVERAGED.has(stage.lossType) };
+    // Length-averaged log-probs where the loss calls for them (TRL); with one token it changes nothing.
+    const seq = { B, T: 1, V: K, average: preferenceLossOf(stage.lossType).averaged };
     const at = (slot: number, mode: 'mean' | 'diff' | 'greater' = 'mean') => ({ mode, slot, M, rows: this.period });
     void P;
 

@@ -1,9 +1,10 @@
-// The DPO family on the sequences world: every preference_loss type on sequence log-probs (length-averaged for
-// ipo and simpo), against the reference (a frozen copy of the policy at stage start). Offline: a fixed pair set
+// The DPO family on the sequences world: every preference_loss type on sequence log-probs (length-averaged where
+// the loss calls for it), against the reference (a frozen copy of the policy at stage start). Offline: a fixed pair set
 // sampled from the reference; online: fresh pairs sampled from the current policy each step. Pairs are labelled
 // Bradley-Terry by the hidden reward, on the device. The whole step runs on the device.
 
 import type { Tensor } from '../../engine/backend';
+import { preferenceLossOf } from '../../engine/preference_losses';
 import { DEFAULT_SEQUENCE_PAIRS, type PreferenceStage } from '../config';
 import type { SequencesSnapshot } from '../experiment';
 import { PREFERENCE_STEP_METRICS } from '../metrics';
@@ -22,9 +23,6 @@ import {
 } from './sequence-kit';
 import { LmEval, lmSnapshot, Probe, SequenceStage, type LmReport, type SequenceRun } from './sequence-stage';
 
-/** Length-averaged log-probs for the loss types that call for them (TRL). */
-const AVERAGED = new Set(['ipo', 'simpo']);
-
 export class SequencePreferenceStageRunner extends SequenceStage {
   private eval!: LmEval;
   private last: LmReport | null = null;
@@ -34,7 +32,10 @@ export class SequencePreferenceStageRunner extends SequenceStage {
   private heldPairs!: PairSet;
   /** Reference log-probs of the held-out pairs (fixed for the stage), chosen and rejected. */
   private heldRef: [Float64Array, Float64Array] | null = null;
+  /** The loss takes length-averaged log-probs (its row of PREFERENCE_LOSSES). */
   private readonly average: boolean;
+  /** The loss, and so its implicit reward, ignores the reference. */
+  private readonly referenceFree: boolean;
 
   constructor(
     run: SequenceRun,
@@ -42,7 +43,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
     index: number,
   ) {
     super(run, stage, index, PREFERENCE_STEP_METRICS);
-    this.average = AVERAGED.has(stage.lossType);
+    ({ averaged: this.average, referenceFree: this.referenceFree } = preferenceLossOf(stage.lossType));
   }
 
   /** Sequence log-probs [N] of a pair set's chosen and rejected sequences under P, computed once now. */
@@ -228,7 +229,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
     };
   }
 
-  /** Sequence log-probs from logits read back: summed, or length-averaged for ipo and simpo. */
+  /** Sequence log-probs from logits read back: summed, or length-averaged where the loss calls for it. */
   private logps(logits: Float32Array, b: 0 | 1): Float64Array {
     const { data } = this.run;
     const h = this.heldPairs.host;
@@ -265,11 +266,11 @@ export class SequencePreferenceStageRunner extends SequenceStage {
     );
     let kl = 0;
     for (let i = 0; i < H; i++) kl += this.last.samples.stats.logp[i] - ref.logp[i];
-    // The implicit reward of each held-out response: beta (log pi - log pi_ref), or beta log pi for SimPO.
+    // The implicit reward of each held-out response: beta (log pi - log pi_ref), or beta log pi reference-free.
     const implicit = (logits: Float32Array, b: 0 | 1) => {
       const lp = this.logps(logits, b);
       const rf = this.heldRef![b];
-      return lp.map((x, i) => st.beta * (st.lossType === 'simpo' ? x : x - rf[i]));
+      return lp.map((x, i) => st.beta * (this.referenceFree ? x : x - rf[i]));
     };
     const rc = implicit(await this.heldPolicy[0].read(), 0);
     const rr = implicit(await this.heldPolicy[1].read(), 1);

@@ -2,7 +2,7 @@
 // their elements, the preference stage (bandit and sequences) and the contract a world's config module fulfils.
 
 import * as v from 'valibot';
-import { PREFERENCE_LOSS_TYPES } from '../../engine/backend';
+import { PREFERENCE_LOSS_TYPES } from '../../engine/preference_losses';
 
 /** A bounded number field: its title and description feed the generated UI form. */
 export const num = (min: number, max: number, fallback: number, title: string, description = '') =>

@@ -1,18 +1,15 @@
 // Encoder for shaders/preference_loss.wgsl: the fused DPO-family loss, rewards and gradient.
 
-import {
-  PREFERENCE_LOSS_TYPES,
-  type PreferenceAttrs,
-  type PreferenceInputs,
-  type PreferenceOutputs,
-} from '../../backend';
+import type { PreferenceAttrs, PreferenceInputs, PreferenceOutputs } from '../../backend';
+import { preferenceLossOf } from '../../preference_losses';
 import { grid, packParams, type GpuContext } from '../context';
 
 const WG = 256;
 
 /**
  * One dispatch when the device binds 10 storage buffers per stage; otherwise (the WebGPU default limit is 8)
- * a forward dispatch and a backward dispatch that recomputes the per-pair terms. `fused` is for tests.
+ * a forward dispatch and a backward dispatch that recomputes the per-pair terms. `fused` and `loss` (the table row
+ * whose code and reward rule the kernel gets) are for tests.
  */
 export function preferenceLoss(
   ctx: GpuContext,
@@ -20,10 +17,9 @@ export function preferenceLoss(
   inp: PreferenceInputs,
   attrs: PreferenceAttrs,
   fused = ctx.device.limits.maxStorageBuffersPerShaderStage >= 10,
+  loss: { code: number; referenceFree: boolean } = preferenceLossOf(attrs.lossType),
 ): void {
   const B = inp.policyChosenLogps.size;
-  const LOSS = PREFERENCE_LOSS_TYPES.indexOf(attrs.lossType);
-  if (LOSS < 0) throw new Error(`preference_loss: unknown loss type "${attrs.lossType}"`);
   const params = packParams([
     ['u32', B],
     ['f32', attrs.beta],
@@ -32,7 +28,7 @@ export function preferenceLoss(
   ]);
   const inputs = [inp.policyChosenLogps, inp.policyRejectedLogps, inp.referenceChosenLogps, inp.referenceRejectedLogps];
   const forwardOut = [out.losses, out.loss, out.chosenRewards, out.rejectedRewards];
-  const constants = { LOSS, WG };
+  const constants = { LOSS: loss.code, REFERENCE_FREE: Number(loss.referenceFree), WG };
   if (fused) {
     ctx.dispatch({
       shader: 'preference_loss',
