@@ -6,6 +6,7 @@ import type { WebGPUBackend } from '../src/engine/webgpu/backend';
 import { mlpActs, mlpBackward, mlpForward, type Linear, type MlpShape } from '../src/lab/models/mlp';
 import { TokenMlp, tokenMlpBackward, tokenMlpForward, zeroWork, type TokenMlpWork } from '../src/lab/models/token-mlp';
 import { ParamArena } from '../src/lab/arena';
+import { preferenceOutputs } from '../src/lab/preference-outputs';
 import {
   ADAMW,
   DENOISER,
@@ -98,14 +99,7 @@ export function dpoStep(be: Backend, s: TokenMlpSize): Step {
   const mask = { c: t([N], 'mask:c', 'f32', cb.mask), r: t([N], 'mask:r', 'f32', rb.mask) };
   const clock = t([1], 'clock', 'u32');
   const lp = { pc: t([B], 'pc'), pr: t([B], 'pr'), rc: t([B], 'rc'), rr: t([B], 'rr') };
-  const out = {
-    losses: t([B], 'losses'),
-    loss: t([1], 'loss'),
-    chosenRewards: t([B], 'cr'),
-    rejectedRewards: t([B], 'rr'),
-    dPolicyChosen: t([B], 'dpc'),
-    dPolicyRejected: t([B], 'dpr'),
-  };
+  const { out, grads: dLogps } = preferenceOutputs(be, B, t);
   const wpc = policy.work(N, 'pc', true);
   const wpr = policy.work(N, 'pr', true);
   const wrc = reference.work(N, 'rc', false);
@@ -122,6 +116,7 @@ export function dpoStep(be: Backend, s: TokenMlpSize): Step {
     be.sequenceLogpsForward(lp.pr, wpr.out, tg.r, mask.r, seq);
     be.sequenceLogpsForward(lp.rc, wrc.out, tg.c, mask.c, seq);
     be.sequenceLogpsForward(lp.rr, wrr.out, tg.r, mask.r, seq);
+    be.fill(dLogps, 0); // preference_loss accumulates its gradient
     be.preferenceLoss(
       out,
       {

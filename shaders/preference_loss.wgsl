@@ -1,4 +1,4 @@
-// Preference losses (TRL dpo_loss conventions): per-pair losses, their mean, rewards and the gradient of the mean.
+// Preference losses (TRL dpo_loss conventions): per-pair losses, their mean, rewards, and the mean's gradient (+=).
 
 // The loss's code and reward rule, from PREFERENCE_LOSSES (src/engine/preference_losses.ts): 0 sigmoid, 1 robust,
 // 2 hinge, 3 ipo, 4 sppo_hard, 5 nca_pair, 6 apo_zero, 7 simpo. A code with no case below gives NaN.
@@ -26,6 +26,7 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> loss: array<f32>;             // [1]
 @group(0) @binding(7) var<storage, read_write> chosen_rewards: array<f32>;   // [B]
 @group(0) @binding(8) var<storage, read_write> rejected_rewards: array<f32>; // [B]
+// The gradients are accumulated (+=), as every backward kernel's are; the caller zeroes them.
 // main (fused: needs 10 storage buffers per stage)
 @group(0) @binding(9) var<storage, read_write> d_chosen: array<f32>;    // [B]
 @group(0) @binding(10) var<storage, read_write> d_rejected: array<f32>; // [B]
@@ -168,8 +169,8 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   for (var i = lid; i < u.B; i = i + WG) {
     let p = pair(i);
     store_forward(i, p);
-    d_chosen[i] = p.d_chosen * inv_b;
-    d_rejected[i] = p.d_rejected * inv_b;
+    d_chosen[i] = d_chosen[i] + p.d_chosen * inv_b;
+    d_rejected[i] = d_rejected[i] + p.d_rejected * inv_b;
     acc = acc + p.loss;
   }
   write_mean(lid, acc);
@@ -194,6 +195,6 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   }
   let p = pair(i);
   let inv_b = 1.0 / f32(u.B);
-  bd_chosen[i] = p.d_chosen * inv_b;
-  bd_rejected[i] = p.d_rejected * inv_b;
+  bd_chosen[i] = bd_chosen[i] + p.d_chosen * inv_b;
+  bd_rejected[i] = bd_rejected[i] + p.d_rejected * inv_b;
 }

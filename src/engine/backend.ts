@@ -88,9 +88,9 @@ export interface PreferenceOutputs {
   loss: Tensor; // [1] mean of losses
   chosenRewards: Tensor; // [B]
   rejectedRewards: Tensor; // [B]
-  /** d loss / d policyChosenLogps, written (not accumulated). */
+  /** d loss / d policyChosenLogps, accumulated. */
   dPolicyChosen: Tensor; // [B]
-  /** d loss / d policyRejectedLogps, written (not accumulated). */
+  /** d loss / d policyRejectedLogps, accumulated. */
   dPolicyRejected: Tensor; // [B]
 }
 
@@ -239,6 +239,7 @@ export interface Backend {
   readonly alignElements: number;
 
   // ---- memory ----
+  /** Without data, the tensor starts zeroed. */
   tensor(shape: readonly number[], opts?: { dtype?: DType; label?: string; data?: ArrayLike<number> }): Tensor;
   /** A tensor over `base`'s storage starting `offset` elements in (multiple of alignElements). */
   view(base: Tensor, offset: number, shape: readonly number[], label?: string): Tensor;
@@ -323,7 +324,7 @@ export interface Backend {
     mask: Tensor,
     dims: SequenceDims,
   ): void;
-  /** Loss, rewards and gradient in one pass (TRL dpo_loss conventions). */
+  /** Loss and rewards written, the gradient accumulated into dPolicy*, in one pass (TRL dpo_loss conventions). */
   preferenceLoss(out: PreferenceOutputs, inp: PreferenceInputs, attrs: PreferenceAttrs): void;
   /** loss[1]; when dstudent is given it is accumulated with d loss / d student_logits. */
   distillLoss(

@@ -231,6 +231,7 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
       got.loss = zeros([1], 'loss');
       got.chosen_rewards = zeros([B], 'chosen_rewards');
       got.rejected_rewards = zeros([B], 'rejected_rewards');
+      // Zeroed: preference_loss accumulates its gradient.
       got.policy_chosen_logps = zeros([B], 'd_policy_chosen');
       got.policy_rejected_logps = zeros([B], 'd_policy_rejected');
       be.preferenceLoss(

@@ -35,8 +35,9 @@ const attrsFor = (
 });
 
 /**
- * Runs the op; the gradient outputs start as garbage so that accumulating instead of writing shows. `fused` and
- * `loss` (the kernel's code and reward rule) go to the WebGPU encoder.
+ * Runs the op twice: with the forward outputs as garbage (they are written) and zeroed gradients, which gives
+ * d = the gradient; then into gradients g0 != 0, which must become g0 + d. `fused` and `loss` (the kernel's code and
+ * reward rule) go to the WebGPU encoder.
  */
 async function run(
   be: Backend,
@@ -59,11 +60,15 @@ async function run(
     loss: be.tensor([1], { data: [123] }),
     chosenRewards: t(garbage),
     rejectedRewards: t(garbage),
-    dPolicyChosen: t(garbage),
-    dPolicyRejected: t(garbage),
+    dPolicyChosen: t(new Float32Array(B)),
+    dPolicyRejected: t(new Float32Array(B)),
   };
-  if (fused === undefined && loss === undefined) be.preferenceLoss(out, inp, attrs);
-  else preferenceLoss((be as WebGPUBackend).ctx, out, inp, attrs, fused, loss);
+  const g0 = [randn(B, B + 1, 0.5), randn(B, B + 2, 0.5)];
+  const acc = { ...out, dPolicyChosen: t(g0[0]), dPolicyRejected: t(g0[1]) };
+  for (const o of [out, acc]) {
+    if (fused === undefined && loss === undefined) be.preferenceLoss(o, inp, attrs);
+    else preferenceLoss((be as WebGPUBackend).ctx, o, inp, attrs, fused, loss);
+  }
   const read = async (tt: (typeof out)['loss']) => (await be.read(tt)) as Float32Array;
   const r: Result = {
     losses: await read(out.losses),
@@ -73,7 +78,23 @@ async function run(
     dChosen: await read(out.dPolicyChosen),
     dRejected: await read(out.dPolicyRejected),
   };
-  for (const tt of [...Object.values(inp), ...Object.values(out)]) be.release(tt);
+  const accumulated = [await read(acc.dPolicyChosen), await read(acc.dPolicyRejected)];
+  [r.dChosen, r.dRejected].forEach((d, k) => {
+    for (let i = 0; i < B; i++) {
+      // Within an ulp or two of g0 + d: the twin adds in float64 before rounding, a GPU may fuse the multiply-add.
+      const want = Math.fround(g0[k][i] + d[i]);
+      const got = accumulated[k][i];
+      const ok = Number.isNaN(want)
+        ? Number.isNaN(got)
+        : Math.abs(got - want) <= 2 ** -22 * (Math.abs(g0[k][i]) + Math.abs(d[i]));
+      if (!ok)
+        expect.fail(
+          `${attrs.lossType} ${k === 0 ? 'd_chosen' : 'd_rejected'}[${i}]: g0 ${g0[k][i]} + d ${d[i]} gave ${got}`,
+        );
+    }
+  });
+  for (const tt of [...Object.values(inp), ...Object.values(out), acc.dPolicyChosen, acc.dPolicyRejected])
+    be.release(tt);
   return r;
 }
 
@@ -261,9 +282,11 @@ describe('preference_loss gradients (CPU twin, float64 central differences)', ()
             x[0][i] += target - h;
           }
         }
+        // The twin accumulates: start from 9 and take it off again.
         const dc = new Float64Array(B).fill(9);
         const dr = new Float64Array(B).fill(9);
         preferenceLossBackward(dc, dr, arrays(x), attrs);
+        for (const d of [dc, dr]) for (let i = 0; i < B; i++) d[i] -= 9;
         const eps = 1e-6;
         let nonzero = 0;
         for (const [k, d] of [

@@ -228,8 +228,9 @@ const TABLE: Record<string, Row> = {
           loss: t([1], [7]),
           chosenRewards: t([B], rand(B, 43)),
           rejectedRewards: t([B], rand(B, 44)),
-          dPolicyChosen: t([B], rand(B, 45)),
-          dPolicyRejected: t([B], rand(B, 46)),
+          // Gradients to accumulate into, on the scale of the ones added (beta / B ~ 0.02).
+          dPolicyChosen: t([B], rand(B, 45, -0.05, 0.05)),
+          dPolicyRejected: t([B], rand(B, 46, -0.05, 0.05)),
         };
         be.preferenceLoss(o, inp, { lossType, beta: 0.1, labelSmoothing: 0.1, gamma: 0.5 });
         for (const [k, v] of Object.entries(o)) out[`${lossType} ${k}`] = v;

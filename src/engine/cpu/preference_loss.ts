@@ -103,7 +103,7 @@ export function preferenceLossForward(
   out.loss[0] = total / B;
 }
 
-/** Writes (does not accumulate) the gradient of the mean loss w.r.t. the policy log-probs. */
+/** Accumulates (+=) the gradient of the mean loss w.r.t. the policy log-probs. */
 export function preferenceLossBackward(dChosen: F, dRejected: F, inp: PreferenceArrays, attrs: PreferenceAttrs): void {
   const B = inp.policyChosenLogps.length;
   for (let i = 0; i < B; i++) {
@@ -114,7 +114,7 @@ export function preferenceLossBackward(dChosen: F, dRejected: F, inp: Preference
       inp.referenceRejectedLogps[i],
       attrs,
     );
-    dChosen[i] = p.dc / B;
-    dRejected[i] = p.dr / B;
+    dChosen[i] += p.dc / B;
+    dRejected[i] += p.dr / B;
   }
 }

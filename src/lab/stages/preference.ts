@@ -7,6 +7,7 @@ import { seedWords } from '../../engine/rng';
 import type { ExperimentConfig, PreferenceStage } from '../config';
 import { historyRows, PREFERENCE_STEP_METRICS, type MetricRow } from '../metrics';
 import { ParamArena } from '../arena';
+import { preferenceOutputs } from '../preference-outputs';
 import type { BanditSnapshot, Run, StageRunner } from '../experiment';
 import { stageStream, STREAM } from '../streams';
 import { logSoftmaxRows, meanEntropy, meanKl } from '../tables';
@@ -66,14 +67,7 @@ export class PreferenceStageRunner implements StageRunner {
     const pr = t([B], 'policy_rejected_logps');
     const rc = t([B], 'reference_chosen_logps');
     const rr = t([B], 'reference_rejected_logps');
-    const out = {
-      losses: t([B], 'losses'),
-      loss: t([1], 'loss'),
-      chosenRewards: t([B], 'chosen_rewards'),
-      rejectedRewards: t([B], 'rejected_rewards'),
-      dPolicyChosen: t([B], 'd_policy_chosen_logps'),
-      dPolicyRejected: t([B], 'd_policy_rejected_logps'),
-    };
+    const { out, grads: dLogps } = preferenceOutputs(be, B, t);
     const table = policy.param('logits'); // [P, K]
     const dTable = policy.grad('logits'); // [P, K]
     const [seedLo, seedHi] = seedWords(cfg.seed);
@@ -94,6 +88,7 @@ export class PreferenceStageRunner implements StageRunner {
       be.sequenceLogpsForward(pr, rowsPolicy, yl, ones, seq);
       be.sequenceLogpsForward(rc, rowsReference, yw, ones, seq);
       be.sequenceLogpsForward(rr, rowsReference, yl, ones, seq);
+      be.fill(dLogps, 0); // preference_loss accumulates its gradient
       be.preferenceLoss(
         out,
         { policyChosenLogps: pc, policyRejectedLogps: pr, referenceChosenLogps: rc, referenceRejectedLogps: rr },

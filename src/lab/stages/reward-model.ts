@@ -5,6 +5,7 @@
 import type { Program } from '../../engine/backend';
 import type { RewardModelStage } from '../config';
 import type { SequencesSnapshot } from '../experiment';
+import { preferenceOutputs } from '../preference-outputs';
 import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
 import { STREAM } from '../streams';
 import { trueRewards } from '../worlds/sequences';
@@ -88,14 +89,8 @@ export class RewardModelStageRunner extends SequenceStage {
     const zeros = this.tensor([B], 'zeros'); // [B] a reference of log-prob 0: the loss is plain Bradley-Terry
     const sc = this.tensor([B], 'score_chosen');
     const sr = this.tensor([B], 'score_rejected');
-    const out = {
-      losses: this.tensor([B], 'losses'),
-      loss: this.tensor([1], 'loss'),
-      chosenRewards: this.tensor([B], 'chosen_rewards'),
-      rejectedRewards: this.tensor([B], 'rejected_rewards'),
-      dPolicyChosen: this.tensor([B], 'd_score_chosen'),
-      dPolicyRejected: this.tensor([B], 'd_score_rejected'),
-    };
+    // The scores stand in for the policy log-probs.
+    const { out, grads: dScores } = preferenceOutputs(be, B, (shape, label) => this.tensor(shape, label));
     const key = this.key(STREAM.batch);
     const dims = { B, T };
 
@@ -113,6 +108,7 @@ export class RewardModelStageRunner extends SequenceStage {
       be.sequenceSumForward(sc, wc.out, chosen.mask, dims); // [B]
       be.sequenceSumForward(sr, wr.out, rejected.mask, dims);
       // sigmoid loss with beta 1 against a zero reference: -log sigmoid(r(y_w) - r(y_l)).
+      be.fill(dScores, 0); // preference_loss accumulates its gradient
       be.preferenceLoss(
         out,
         { policyChosenLogps: sc, policyRejectedLogps: sr, referenceChosenLogps: zeros, referenceRejectedLogps: zeros },

@@ -8,6 +8,7 @@ import { preferenceLossOf } from '../../engine/preference_losses';
 import { DEFAULT_SEQUENCE_PAIRS, type PreferenceStage } from '../config';
 import type { SequencesSnapshot } from '../experiment';
 import { PREFERENCE_STEP_METRICS } from '../metrics';
+import { preferenceOutputs } from '../preference-outputs';
 import { tokenMlpBackward, tokenMlpForward, zeroWork, type TokenMlp, type TokenMlpTensors } from '../models/token-mlp';
 import { STREAM } from '../streams';
 import {
@@ -94,14 +95,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
     const pr = this.tensor([B], 'policy_rejected_logps');
     const rc = this.tensor([B], 'reference_chosen_logps');
     const rr = this.tensor([B], 'reference_rejected_logps');
-    const out = {
-      losses: this.tensor([B], 'losses'),
-      loss: this.tensor([1], 'loss'),
-      chosenRewards: this.tensor([B], 'chosen_rewards'),
-      rejectedRewards: this.tensor([B], 'rejected_rewards'),
-      dPolicyChosen: this.tensor([B], 'd_policy_chosen_logps'),
-      dPolicyRejected: this.tensor([B], 'd_policy_rejected_logps'),
-    };
+    const { out, grads: dLogps } = preferenceOutputs(be, B, (shape, label) => this.tensor(shape, label));
     const seq = { B, T, V, average: this.average };
 
     let draw: () => void;
@@ -204,6 +198,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
       tokenMlpForward(be, s, policy.params, winR, wr);
       be.sequenceLogpsForward(pc, wc.out, chosen.tokens, chosen.mask, seq);
       be.sequenceLogpsForward(pr, wr.out, rejected.tokens, rejected.mask, seq);
+      be.fill(dLogps, 0); // preference_loss accumulates its gradient
       be.preferenceLoss(
         out,
         { policyChosenLogps: pc, policyRejectedLogps: pr, referenceChosenLogps: rc, referenceRejectedLogps: rr },
