@@ -175,11 +175,55 @@ export const METRICS: readonly MetricDef[] = [
     cadence: 'period',
   },
   {
+    name: 'diversity/precision',
+    chart: 'Sample precision',
+    unit: 'share',
+    description:
+      "Points2d: k-NN precision (Kynkaanniemi et al. 2019, k = 3): share of the stage model's samples within some data point's distance to its 3rd nearest data neighbour (sharp samples near 1, a diffuse cloud low)",
+    cadence: 'period',
+  },
+  {
+    name: 'teacher/precision',
+    chart: 'Sample precision',
+    unit: 'share',
+    description: 'The same for the teacher (the frozen reference in Diffusion-DPO)',
+    cadence: 'period',
+  },
+  {
+    name: 'hybrid/precision',
+    chart: 'Sample precision',
+    unit: 'share',
+    description: 'DMD: the same for hybrid inference',
+    cadence: 'period',
+  },
+  {
+    name: 'diversity/recall',
+    chart: 'Sample recall',
+    unit: 'share',
+    description:
+      "Points2d: k-NN recall (k = 3): share of data points within some sample's distance to its 3rd nearest sample (all modes reached near 1, dropped modes low)",
+    cadence: 'period',
+  },
+  {
+    name: 'teacher/recall',
+    chart: 'Sample recall',
+    unit: 'share',
+    description: 'The same for the teacher (the frozen reference in Diffusion-DPO)',
+    cadence: 'period',
+  },
+  {
+    name: 'hybrid/recall',
+    chart: 'Sample recall',
+    unit: 'share',
+    description: 'DMD: the same for hybrid inference',
+    cadence: 'period',
+  },
+  {
     name: 'diversity/energy_distance',
     chart: 'Energy distance',
     unit: 'distance',
     description:
-      "Points2d: energy distance 2E|X-Y| - E|X-X'| - E|Y-Y'| between the samples of the model the stage trains and the data (0: same distribution)",
+      "Points2d: energy distance 2E|X-Y| - E|X-X'| - E|Y-Y'| between the samples of the model the stage trains and the data, unbiased (within-set means over distinct pairs): 0 on average for the same distribution",
     cadence: 'period',
   },
   {

@@ -13,6 +13,7 @@ import {
   makePoints2d,
   modeShares,
   modesCovered,
+  precisionRecall,
   samplerTimesteps,
   timeFeatures,
 } from '../../src/lab/worlds/points2d';
@@ -70,6 +71,36 @@ describe('points2d world', () => {
     expect(Math.abs(energyDistance(a, b))).toBeLessThan(0.02);
     expect(energyDistance(a, c)).toBeGreaterThan(0.3);
     expect(energyDistance(a, c)).toBeGreaterThan(energyDistance(a, gaussian(800, 4, 0.5, 0)));
+  });
+
+  it('energy distance is unbiased: small samples of one distribution average 0', () => {
+    // The biased form averages about 2 E|X - X'| / n = 0.22 here (n = 16, E|X - X'| = sqrt(pi) for unit Gaussians).
+    let sum = 0;
+    const R = 200;
+    for (let r = 0; r < R; r++) sum += energyDistance(gaussian(16, 100 + 2 * r), gaussian(16, 101 + 2 * r));
+    expect(Math.abs(sum / R)).toBeLessThan(0.03);
+  });
+
+  it('precision and recall tell a sharp collapse from a diffuse cloud', () => {
+    const w = world();
+    const d = makePoints2d(w, 1);
+    const data = d.data.slice(0, 2 * 1024);
+    const other = makePoints2d(w, 2).data.slice(0, 2 * 1024);
+    // Samples of the data distribution: both high.
+    const same = precisionRecall(other, data);
+    expect(same.precision).toBeGreaterThan(0.8);
+    expect(same.recall).toBeGreaterThan(0.8);
+    // Every sample on one mode: sharp (precision high), few (recall about 1/8).
+    const mode0 = other.filter((_, i, a) => d.modeOf(a[i - (i % 2)], a[i - (i % 2) + 1]) === 0);
+    const one = precisionRecall(mode0, data);
+    expect(one.precision).toBeGreaterThan(0.8);
+    expect(one.recall).toBeLessThan(0.2);
+    // A wide Gaussian cloud: everywhere (recall high), mostly off the modes (precision low).
+    const cloud = gaussian(1024, 9).map((x) => 2.5 * x);
+    const diffuse = precisionRecall(cloud, data);
+    expect(diffuse.precision).toBeLessThan(0.3);
+    expect(diffuse.recall).toBeGreaterThan(0.8);
+    expect(precisionRecall(data, data)).toEqual({ precision: 1, recall: 1 });
   });
 
   it('the entropy estimate matches a standard 2D Gaussian (1 + log 2 pi nats)', () => {

@@ -207,20 +207,84 @@ function thin(points: Float32Array, max: number): Float32Array {
   return out;
 }
 
-function meanDistance(a: Float32Array, b: Float32Array): number {
+/** Mean |a_i - b_j| over all pairs; within one set (`same`), over the pairs i != j (the U-statistic). */
+function meanDistance(a: Float32Array, b: Float32Array, same = false): number {
   let s = 0;
   const na = a.length / 2;
   const nb = b.length / 2;
   for (let i = 0; i < na; i++)
     for (let j = 0; j < nb; j++) s += Math.hypot(a[2 * i] - b[2 * j], a[2 * i + 1] - b[2 * j + 1]);
-  return s / (na * nb);
+  return s / (same ? na * (na - 1) : na * nb);
 }
 
-/** Energy distance 2 E|X - Y| - E|X - X'| - E|Y - Y'| (Szekely): 0 iff the distributions agree. */
+/**
+ * Energy distance 2 E|X - Y| - E|X - X'| - E|Y - Y'| (Szekely), unbiased: the within-set means leave out each
+ * point's zero distance to itself, so two samples of one distribution give 0 on average (the biased form does not).
+ */
 export function energyDistance(x: Float32Array, y: Float32Array, max = 1024): number {
   const a = thin(x, max);
   const b = thin(y, max);
-  return 2 * meanDistance(a, b) - meanDistance(a, a) - meanDistance(b, b);
+  return 2 * meanDistance(a, b) - meanDistance(a, a, true) - meanDistance(b, b, true);
+}
+
+/** Squared distance of each point of p to its k-th nearest other point of p. */
+function kthNeighbour2(p: Float32Array, k: number): Float64Array {
+  const n = p.length / 2;
+  const out = new Float64Array(n);
+  const best = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    best.fill(Infinity);
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      const d = (p[2 * i] - p[2 * j]) ** 2 + (p[2 * i + 1] - p[2 * j + 1]) ** 2;
+      if (d >= best[k - 1]) continue;
+      // Insertion into the k smallest so far, kept sorted.
+      let m = k - 1;
+      while (m > 0 && best[m - 1] > d) {
+        best[m] = best[m - 1];
+        m--;
+      }
+      best[m] = d;
+    }
+    out[i] = best[k - 1];
+  }
+  return out;
+}
+
+/** Share of the points of `q` inside the union of the balls around the points of `p` with radii r2 (squared). */
+function coveredShare(q: Float32Array, p: Float32Array, r2: Float64Array): number {
+  const nq = q.length / 2;
+  const np = p.length / 2;
+  let inside = 0;
+  for (let i = 0; i < nq; i++) {
+    for (let j = 0; j < np; j++) {
+      if ((q[2 * i] - p[2 * j]) ** 2 + (q[2 * i + 1] - p[2 * j + 1]) ** 2 <= r2[j]) {
+        inside++;
+        break;
+      }
+    }
+  }
+  return nq > 0 ? inside / nq : 0;
+}
+
+/**
+ * k-NN manifold precision and recall (Kynkaanniemi et al. 2019): each set's manifold is the union of balls
+ * reaching each of its points' k-th nearest neighbour; precision is the share of generated samples on the data's
+ * manifold (sharp samples), recall the share of data points on the samples' manifold (coverage).
+ */
+export function precisionRecall(
+  generated: Float32Array,
+  data: Float32Array,
+  k = 3,
+  max = 1024,
+): { precision: number; recall: number } {
+  const g = thin(generated, max);
+  const d = thin(data, max);
+  if (g.length / 2 <= k || d.length / 2 <= k) return { precision: NaN, recall: NaN };
+  return {
+    precision: coveredShare(g, d, kthNeighbour2(d, k)),
+    recall: coveredShare(d, g, kthNeighbour2(g, k)),
+  };
 }
 
 /**

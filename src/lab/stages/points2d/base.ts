@@ -13,6 +13,7 @@ import {
   entropyEstimate,
   modeShares,
   modesCovered,
+  precisionRecall,
   samplerTimesteps,
   type Points2dData,
 } from '../../worlds/points2d';
@@ -49,6 +50,8 @@ export interface Measured {
   shares: Float64Array;
   covered: number;
   energy: number;
+  precision: number;
+  recall: number;
 }
 
 export function measure(run: Points2dRun, samples: Float32Array): Measured {
@@ -58,22 +61,24 @@ export function measure(run: Points2dRun, samples: Float32Array): Measured {
     shares,
     covered: modesCovered(shares, run.d.dataShares, run.w.coverage),
     energy: energyDistance(samples, run.reference),
+    ...precisionRecall(samples, run.reference),
+  };
+}
+
+/** The diversity metrics of one draw, under `prefix` (diversity/ for the stage's model, teacher/, hybrid/). */
+export function sampleMetrics(prefix: string, m: Measured): Record<string, number> {
+  return {
+    [`${prefix}modes_covered`]: m.covered,
+    [`${prefix}energy_distance`]: m.energy,
+    [`${prefix}entropy`]: entropyEstimate(m.samples),
+    [`${prefix}precision`]: m.precision,
+    [`${prefix}recall`]: m.recall,
   };
 }
 
 /** The diversity metrics of a sampler's draw, and of the teacher's beside it when the stage has one. */
 export function diversity(model: Measured, teacher?: Measured): Record<string, number> {
-  const m: Record<string, number> = {
-    'diversity/modes_covered': model.covered,
-    'diversity/energy_distance': model.energy,
-    'diversity/entropy': entropyEstimate(model.samples),
-  };
-  if (teacher) {
-    m['teacher/modes_covered'] = teacher.covered;
-    m['teacher/energy_distance'] = teacher.energy;
-    m['teacher/entropy'] = entropyEstimate(teacher.samples);
-  }
-  return m;
+  return { ...sampleMetrics('diversity/', model), ...(teacher ? sampleMetrics('teacher/', teacher) : {}) };
 }
 
 /** The step/period bookkeeping every points2d stage shares; subclasses record `program` and name their metrics. */

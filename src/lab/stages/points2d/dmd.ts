@@ -4,8 +4,7 @@ import type { DmdStage } from '../../config';
 import type { Points2dSnapshot } from '../../experiment';
 import { Denoiser, Noiser, type Sampler, Workspace, type SamplerStep } from '../../models/denoiser';
 import { modelStream, STREAM } from '../../streams';
-import { entropyEstimate } from '../../worlds/points2d';
-import { diversity, modelSteps, Points2dStageRunner, type Points2dRun } from './base';
+import { diversity, modelSteps, sampleMetrics, Points2dStageRunner, type Points2dRun } from './base';
 
 /**
  * Distribution matching distillation (Yin et al. 2024) into a one-step generator G (a denoiser used once at
@@ -152,9 +151,7 @@ export class DmdStageRunner extends Points2dStageRunner {
     const h = await this.draw(this.hybridSampler);
     return {
       ...diversity(s, t),
-      'hybrid/modes_covered': h.covered,
-      'hybrid/energy_distance': h.energy,
-      'hybrid/entropy': entropyEstimate(h.samples),
+      ...sampleMetrics('hybrid/', h),
     };
   }
 
