@@ -1,9 +1,10 @@
 // Science of the diffusion presets, as one suite run on each backend (diffusion.cpu.test.ts, diffusion.webgpu.test.ts,
 // so that the two run in parallel): a teacher that covers the ring of 8, a one-step DMD student that drops modes
 // which hybrid inference recovers, progressive distillation keeping the modes with fewer steps, and Diffusion-DPO
-// moving samples toward the preferred half-plane as its margin grows.
+// moving samples toward the preferred half-plane as its margin grows. Sized so that each phenomenon shows at test
+// size; no test has a clock of its own (the global guard in vite.config.ts catches a hang).
 
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { parseConfig, type ExperimentInput } from '../../src/lab/config';
 import { Experiment, type Points2dSnapshot } from '../../src/lab/experiment';
@@ -11,13 +12,23 @@ import type { MetricRow } from '../../src/lab/metrics';
 
 const num = (r: MetricRow, k: string) => r[k] as number;
 
-async function run(be: Backend, input: ExperimentInput): Promise<{ rows: MetricRow[]; snap: Points2dSnapshot }> {
+interface Ran {
+  rows: MetricRow[];
+  /** Each stage's snapshot at the end of the run, by stage name. */
+  snaps: Record<string, Points2dSnapshot>;
+}
+
+async function run(be: Backend, input: ExperimentInput): Promise<Ran> {
   const exp = Experiment.create(be, parseConfig(input));
   try {
     const rows = await exp.runToEnd(undefined, 1000);
-    const snap = await exp.snapshot();
-    if (snap.kind !== 'points2d') throw new Error(`expected a points2d snapshot, got ${snap.kind}`);
-    return { rows, snap };
+    const snaps: Record<string, Points2dSnapshot> = {};
+    for (const stage of exp.stages) {
+      const snap = await stage.snapshot();
+      if (snap.kind !== 'points2d') throw new Error(`expected a points2d snapshot, got ${snap.kind}`);
+      snaps[stage.name] = snap;
+    }
+    return { rows, snaps };
   } finally {
     exp.dispose();
   }
@@ -29,121 +40,115 @@ const TEACHER = { kind: 'diffusion', name: 'teacher', steps: 900, batch: 256 } a
 /** Energy distance of the teacher to the data (two data samples differ by ~0.005; one mode alone gives ~1.5). */
 const TEACHER_ENERGY = 0.1;
 
+/**
+ * The teacher trains once for the three stages that read it and leave it unchanged: DMD and progressive
+ * distillation train students of their own. 32 sampler steps, so that progressive distillation halves them twice.
+ */
+const DISTILLATION: ExperimentInput = {
+  seed: 1,
+  world: { ...WORLD, samplerSteps: 32 },
+  stages: [
+    TEACHER,
+    { kind: 'dmd', name: 'dmd', steps: 400, batch: 256, hybrid: 12, handover: 0.15 },
+    { kind: 'progressive', name: 'pd', steps: 400, rounds: 2 },
+  ],
+  metrics: { every: 100 },
+};
+
 const periods = (rows: MetricRow[], stage: string) =>
   rows.filter((r) => r.stage === stage && r['diversity/modes_covered'] !== undefined);
 
 /** The whole suite on one backend. */
 export function diffusionScience(name: string, backend: () => Promise<Backend>): void {
-  describe(`diffusion teacher on the ring of 8 (${name})`, () => {
-    it('covers 8/8 modes and comes close to the data in energy distance', { timeout: 120_000 }, async () => {
-      const { rows, snap } = await run(await backend(), {
-        seed: 1,
-        world: WORLD,
-        stages: [TEACHER],
-        metrics: { every: 300 },
-      });
+  describe(`diffusion teacher and its distillation on the ring of 8 (${name})`, () => {
+    let ran: Ran;
+    beforeAll(async () => {
+      ran = await run(await backend(), DISTILLATION);
+    });
+
+    it('the teacher covers 8/8 modes and comes close to the data in energy distance', () => {
+      const { rows, snaps } = ran;
       const last = periods(rows, 'teacher').at(-1)!;
       expect(num(last, 'diversity/modes_covered')).toBe(8);
       expect(num(last, 'diversity/energy_distance')).toBeLessThan(TEACHER_ENERGY);
-      expect(num(rows.at(-1)!, 'loss')).toBeLessThan(0.5);
+      expect(num(rows.filter((r) => r.stage === 'teacher').at(-1)!, 'loss')).toBeLessThan(0.5);
       // The snapshot carries what the UI draws.
+      const snap = snaps.teacher;
       expect(snap.teacher.length).toBe(2 * 512);
       expect(snap.centers.length).toBe(16);
-      expect(snap.trajectory.steps).toBe(25);
-      expect(snap.trajectory.x.length).toBe(26 * 256 * 2);
+      expect(snap.trajectory.steps).toBe(32);
+      expect(snap.trajectory.x.length).toBe(33 * 256 * 2);
       expect(snap.covered.teacher).toBe(8);
+    });
+
+    it('a one-step DMD student drops modes; handing the high-noise stretch (T to the handover) to the teacher recovers them', () => {
+      const { rows, snaps } = ran;
+      const last = periods(rows, 'dmd').at(-1)!;
+      const teacher = num(last, 'teacher/modes_covered');
+      expect(teacher).toBe(8);
+      expect(num(last, 'diversity/modes_covered')).toBeLessThan(teacher);
+      // The collapse is in the mode choice, made at high noise: with the teacher choosing, the student's jump from
+      // the handover lands on (almost) every mode and about as close to the data as the teacher.
+      expect(num(last, 'hybrid/modes_covered')).toBeGreaterThanOrEqual(teacher - 1);
+      expect(num(last, 'hybrid/energy_distance')).toBeLessThan(TEACHER_ENERGY);
+      expect(num(last, 'hybrid/energy_distance')).toBeLessThan(num(last, 'diversity/energy_distance') / 4);
+      expect(snaps.dmd.student).toBeDefined();
+      expect(snaps.dmd.covered.hybrid).toBeGreaterThan(snaps.dmd.covered.student!);
+    });
+
+    it('progressive distillation halves the sampler steps twice and keeps the modes', () => {
+      const { rows, snaps } = ran;
+      const pd = periods(rows, 'pd');
+      expect(pd.map((r) => num(r, 'sampler/steps'))).toEqual([16, 16, 8, 8]);
+      const last = pd.at(-1)!;
+      expect(num(last, 'diversity/modes_covered')).toBeGreaterThanOrEqual(7);
+      expect(num(last, 'diversity/energy_distance')).toBeLessThan(0.12);
+      expect(snaps.pd.trajectory.steps).toBe(8);
     });
   });
 
-  describe(`distillation and preference tuning (${name})`, () => {
-    it(
-      'a one-step DMD student drops modes; handing the high-noise stretch (T to the handover) to the teacher recovers them',
-      { timeout: 300_000 },
-      async () => {
-        const { rows, snap } = await run(await backend(), {
-          seed: 1,
-          world: WORLD,
-          stages: [TEACHER, { kind: 'dmd', name: 'dmd', steps: 400, batch: 256, hybrid: 12, handover: 0.15 }],
-          metrics: { every: 200 },
-        });
-        const last = periods(rows, 'dmd').at(-1)!;
-        const teacher = num(last, 'teacher/modes_covered');
-        expect(teacher).toBe(8);
-        expect(num(last, 'diversity/modes_covered')).toBeLessThan(teacher);
-        // The collapse is in the mode choice, made at high noise: with the teacher choosing, the student's jump from
-        // the handover lands on (almost) every mode and about as close to the data as the teacher.
-        expect(num(last, 'hybrid/modes_covered')).toBeGreaterThanOrEqual(teacher - 1);
-        expect(num(last, 'hybrid/energy_distance')).toBeLessThan(TEACHER_ENERGY);
-        expect(num(last, 'hybrid/energy_distance')).toBeLessThan(num(last, 'diversity/energy_distance') / 4);
-        expect(snap.student).toBeDefined();
-        expect(snap.covered.hybrid).toBeGreaterThan(snap.covered.student!);
-      },
-    );
-
-    it(
-      'progressive distillation halves the sampler steps twice and keeps the modes',
-      { timeout: 300_000 },
-      async () => {
-        const { rows, snap } = await run(await backend(), {
-          seed: 1,
-          world: { ...WORLD, samplerSteps: 32 },
-          stages: [TEACHER, { kind: 'progressive', name: 'pd', steps: 400, rounds: 2 }],
-          metrics: { every: 100 },
-        });
-        const pd = periods(rows, 'pd');
-        expect(pd.map((r) => num(r, 'sampler/steps'))).toEqual([16, 16, 8, 8]);
-        const last = pd.at(-1)!;
-        expect(num(last, 'diversity/modes_covered')).toBeGreaterThanOrEqual(7);
-        expect(num(last, 'diversity/energy_distance')).toBeLessThan(0.12);
-        expect(snap.trajectory.steps).toBe(8);
-      },
-    );
-
-    it(
-      'Diffusion-DPO moves the sample mean toward x > 0 as its margin grows; a smaller beta moves it further and drops modes',
-      { timeout: 300_000 },
-      async () => {
-        const tune = async (beta: number) =>
-          (
-            await run(await backend(), {
-              seed: 1,
-              world: WORLD,
-              stages: [
-                TEACHER,
-                {
-                  kind: 'diffusion_dpo',
-                  name: 'ddpo',
-                  steps: 300,
-                  batch: 128,
-                  pairs: 1024,
-                  beta,
-                  reward: { angle: 0, scale: 2 },
-                },
-              ],
-              metrics: { every: 100 },
-            })
-          ).rows;
-        const rows = await tune(500);
-        const dpo = periods(rows, 'ddpo');
-        const first = dpo[0];
-        const last = dpo.at(-1)!;
-        const steps = rows.filter((r) => r.stage === 'ddpo');
-        const mean = (rs: MetricRow[], k: string) => rs.reduce((s, r) => s + num(r, k), 0) / rs.length;
-        expect(mean(steps.slice(-50), 'rewards/margins')).toBeGreaterThan(mean(steps.slice(0, 50), 'rewards/margins'));
-        expect(mean(steps.slice(-50), 'rewards/margins')).toBeGreaterThan(0);
-        // Bradley-Terry labels are noisy: the implicit reward ranks most pairs, not all of them.
-        expect(mean(steps.slice(-50), 'rewards/accuracies')).toBeGreaterThan(0.6);
-        // The reference sits near x = 0 (the ring is symmetric); the tuned policy moves right.
-        expect(Math.abs(num(last, 'teacher/energy_distance'))).toBeLessThan(TEACHER_ENERGY);
-        expect(num(last, 'samples/mean_x')).toBeGreaterThan(0.3);
-        expect(num(last, 'samples/mean_x')).toBeGreaterThan(num(first, 'samples/mean_x'));
-        expect(num(last, 'reward/true')).toBeGreaterThan(0.6);
-        // A looser tie to the reference: more reward, fewer modes, less entropy (diversity collapse).
-        const loose = periods(await tune(100), 'ddpo').at(-1)!;
-        expect(num(loose, 'samples/mean_x')).toBeGreaterThan(num(last, 'samples/mean_x') + 0.3);
-        expect(num(loose, 'diversity/modes_covered')).toBeLessThan(num(last, 'diversity/modes_covered'));
-        expect(num(loose, 'diversity/entropy')).toBeLessThan(num(last, 'diversity/entropy'));
-      },
-    );
+  describe(`preference tuning (${name})`, () => {
+    it('Diffusion-DPO moves the sample mean toward x > 0 as its margin grows; a smaller beta moves it further and drops modes', async () => {
+      const tune = async (beta: number) =>
+        (
+          await run(await backend(), {
+            seed: 1,
+            world: WORLD,
+            stages: [
+              TEACHER,
+              {
+                kind: 'diffusion_dpo',
+                name: 'ddpo',
+                steps: 300,
+                batch: 128,
+                pairs: 1024,
+                beta,
+                reward: { angle: 0, scale: 2 },
+              },
+            ],
+            metrics: { every: 100 },
+          })
+        ).rows;
+      const rows = await tune(500);
+      const dpo = periods(rows, 'ddpo');
+      const first = dpo[0];
+      const last = dpo.at(-1)!;
+      const steps = rows.filter((r) => r.stage === 'ddpo');
+      const mean = (rs: MetricRow[], k: string) => rs.reduce((s, r) => s + num(r, k), 0) / rs.length;
+      expect(mean(steps.slice(-50), 'rewards/margins')).toBeGreaterThan(mean(steps.slice(0, 50), 'rewards/margins'));
+      expect(mean(steps.slice(-50), 'rewards/margins')).toBeGreaterThan(0);
+      // Bradley-Terry labels are noisy: the implicit reward ranks most pairs, not all of them.
+      expect(mean(steps.slice(-50), 'rewards/accuracies')).toBeGreaterThan(0.6);
+      // The reference sits near x = 0 (the ring is symmetric); the tuned policy moves right.
+      expect(Math.abs(num(last, 'teacher/energy_distance'))).toBeLessThan(TEACHER_ENERGY);
+      expect(num(last, 'samples/mean_x')).toBeGreaterThan(0.3);
+      expect(num(last, 'samples/mean_x')).toBeGreaterThan(num(first, 'samples/mean_x'));
+      expect(num(last, 'reward/true')).toBeGreaterThan(0.6);
+      // A looser tie to the reference: more reward, fewer modes, less entropy (diversity collapse).
+      const loose = periods(await tune(100), 'ddpo').at(-1)!;
+      expect(num(loose, 'samples/mean_x')).toBeGreaterThan(num(last, 'samples/mean_x') + 0.3);
+      expect(num(loose, 'diversity/modes_covered')).toBeLessThan(num(last, 'diversity/modes_covered'));
+      expect(num(loose, 'diversity/entropy')).toBeLessThan(num(last, 'diversity/entropy'));
+    });
   });
 }
