@@ -50,7 +50,7 @@ const sequenceDpo = {
   optimizer: { lr: 0.003 },
 } as const;
 
-export const PRESETS: readonly Preset[] = [
+const FULL_PRESETS: readonly Preset[] = [
   {
     name: 'dpo-bandit',
     title: 'DPO on a bandit: the policy finds the closed-form optimum',
@@ -196,7 +196,7 @@ export const PRESETS: readonly Preset[] = [
     name: 'diffusion-dmd-collapse',
     title: 'One-step distillation (DMD) drops modes; hybrid inference brings them back',
     watch:
-      "After the teacher, a one-step generator $x_0 = G(z)$ (a copy of the teacher used once at $t = T$) is trained by distribution matching: its samples are noised and moved along $\\hat x_0^{fake} - \\hat x_0^{teacher}$, the gradient of the reverse KL $\\mathrm{KL}(p_G \\| p_{data})$, while a fake-score denoiser keeps learning $G$'s own samples. Reverse KL is mode-seeking: it never punishes a missing mode, so `diversity/modes_covered` of the student ends below the teacher's `teacher/modes_covered`. Hybrid inference splits sampling in two: the teacher takes the first, high-noise stretch, where the mode is chosen (from $t = T$ down to the handover $t = 0.15\\,T$, in $k = 20$ of its DDIM steps), and the student jumps to $x_0$ from there (the generator learned that jump too). One teacher step would not do: at $t = T$ the sample is pure noise, so the teacher's $\\hat x_0$ there is the data mean and its single step carries nothing but $z$ itself; the mode is decided over the whole stretch. `hybrid/modes_covered` comes back to the teacher's and `hybrid/energy_distance` falls to about the teacher's, with 21 network calls instead of the teacher's 50. Lower `Hybrid teacher steps` and retrain to see coverage fall again.",
+      "After the teacher, a one-step generator $x_0 = G(z)$ (a copy of the teacher used once at $t = T$) is trained by distribution matching: its samples are noised and moved along $\\hat x_0^{teacher} - \\hat x_0^{fake}$ (a descent step on the reverse KL $\\mathrm{KL}(p_G \\| p_{data})$, whose gradient points along $\\hat x_0^{fake} - \\hat x_0^{teacher}$), while a fake-score denoiser keeps learning $G$'s own samples. Reverse KL is mode-seeking: it never punishes a missing mode, so `diversity/modes_covered` of the student ends below the teacher's `teacher/modes_covered`. Hybrid inference splits sampling in two: the teacher takes the first, high-noise stretch, where the mode is chosen (from $t = T$ down to the handover $t = 0.15\\,T$, in $k = 20$ of its DDIM steps), and the student jumps to $x_0$ from there (the generator learned that jump too). One teacher step would not do: at $t = T$ the sample is pure noise, so the teacher's $\\hat x_0$ there is the data mean and its single step carries nothing but $z$ itself; the mode is decided over the whole stretch. `hybrid/modes_covered` comes back to the teacher's and `hybrid/energy_distance` falls to about the teacher's, with 21 network calls instead of the teacher's 50. Lower `Hybrid teacher steps` and retrain to see coverage fall again.",
     config: {
       seed: 1,
       world: { kind: 'points2d', shape: 'ring8' },
@@ -226,7 +226,7 @@ export const PRESETS: readonly Preset[] = [
     name: 'diffusion-dpo',
     title: 'Diffusion-DPO: preferences for x > 0 move the samples right',
     watch:
-      'The teacher is tuned with Diffusion-DPO against its frozen copy: pairs of its own samples are labelled by a hidden reward $r(x) = 2 x_1$ (Bradley-Terry), and the loss $-\\log\\sigma\\big(-\\tfrac{\\beta}{2}[(\\|\\epsilon_\\theta(x^w_t) - \\epsilon\\|^2 - \\|\\epsilon_{ref}(x^w_t) - \\epsilon\\|^2) - (\\text{same for } x^l)]\\big)$ rewards denoising the chosen point better than the reference does. `rewards/margins` grows, `samples/mean_x` and `reward/true` rise as mass moves to the right half of the ring, and `diversity/modes_covered` shows the price: the left modes thin out, more so for a small $\\beta$.',
+      'The teacher is tuned with Diffusion-DPO against its frozen copy: pairs of its own samples are labelled by a hidden reward $r(x) = 2 x_1$ (Bradley-Terry), and the loss $-\\log\\sigma\\big(-\\tfrac{\\beta}{2}[(e_\\theta(x^w) - e_{ref}(x^w)) - (e_\\theta(x^l) - e_{ref}(x^l))]\\big)$, with $e(x) = \\tfrac{1}{D}\\|\\epsilon(x_t, t) - \\epsilon\\|^2$ the squared error averaged over the $D = 2$ coordinates, rewards denoising the chosen point better than the reference does. `rewards/margins` grows, `samples/mean_x` and `reward/true` rise as mass moves to the right half of the ring, and `diversity/modes_covered` shows the price: the left modes thin out, more so for a small $\\beta$.',
     config: {
       seed: 1,
       world: { kind: 'points2d', shape: 'ring8' },
@@ -238,6 +238,39 @@ export const PRESETS: readonly Preset[] = [
     },
   },
 ];
+
+/** Teacher steps of the quick diffusion presets: enough for all eight modes of the ring (4,000 polish them). */
+const QUICK_TEACHER_STEPS = 1000;
+
+/**
+ * A classroom-sized variant of a diffusion preset, about a minute in the browser: a shorter teacher and a second
+ * stage of `steps` steps. Listed before the full preset.
+ */
+function quick(full: Preset, steps: number | null): Preset {
+  const config = structuredClone(full.config) as { stages: { kind: string; steps?: number }[] };
+  for (const s of config.stages) s.steps = s.kind === 'diffusion' ? QUICK_TEACHER_STEPS : (steps ?? s.steps);
+  return {
+    name: `${full.name}-quick`,
+    title: `${full.title} (quick)`,
+    watch:
+      `A shorter run for a class: the teacher trains ${QUICK_TEACHER_STEPS.toLocaleString('en')} steps instead of ` +
+      `${full.config.stages[0].steps?.toLocaleString('en')}, so its samples are rougher; the phenomenon is the same. ` +
+      full.watch,
+    config: config as ExperimentInput,
+  };
+}
+
+const QUICK_STEPS: Record<string, number | null> = {
+  'diffusion-ring8': null,
+  'diffusion-dmd-collapse': 300,
+  'diffusion-progressive': 600,
+  'diffusion-dpo': 300,
+};
+
+/** Every preset, each quick diffusion variant just before its full version. */
+export const PRESETS: readonly Preset[] = FULL_PRESETS.flatMap((p) =>
+  p.name in QUICK_STEPS ? [quick(p, QUICK_STEPS[p.name]), p] : [p],
+);
 
 export function findPreset(name: string): Preset | undefined {
   return PRESETS.find((p) => p.name === name);
