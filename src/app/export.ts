@@ -1,7 +1,7 @@
 // Run export and import: CSV and JSON lines with the registry's columns (the CLI's `metricLine` format), and the run
 // bundle (config, metric history, final snapshot, final weights) with validation on import. Pure functions, unit-tested.
 import * as v from 'valibot';
-import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
+import { ConfigError, expectedWeights, parseConfig, type ExperimentConfig } from '../lab/config';
 import type { Snapshot } from '../lab/experiment';
 import { METRIC_COLUMNS, type MetricRow } from '../lab/metrics';
 import { parseSnapshot, SnapshotError } from '../lab/snapshot-schema';
@@ -131,11 +131,32 @@ function base64Bytes(s: string): Uint8Array | null {
   return out;
 }
 
-/** Decode encodeWeights' output, refusing anything malformed (bad base64, a length the bytes do not match). */
-export function decodeWeights(list: readonly EncodedWeights[]): Record<string, Float32Array> {
-  const out: Record<string, Float32Array> = {};
+/**
+ * Decode encodeWeights' output for the models a run trains (`expectedWeights` of its config), refusing anything
+ * that does not fit: a model the run does not have, a length other than the model's parameter count, a model
+ * missing, bad base64, a length the bytes do not match. Names and lengths are checked before any base64 is read.
+ */
+export function decodeWeights(
+  list: readonly EncodedWeights[],
+  expected: ReadonlyMap<string, number>,
+): Record<string, Float32Array> {
+  // No prototype: a name is only ever a key here, whatever it spells.
+  const out: Record<string, Float32Array> = Object.create(null) as Record<string, Float32Array>;
+  const seen = new Set<string>();
+  for (const { name, length } of list) {
+    const want = expected.get(name);
+    if (want === undefined)
+      throw new BundleError(
+        `the weights of ${JSON.stringify(name)} belong to no model of the run's config (it trains ${[...expected.keys()].join(', ')})`,
+      );
+    if (seen.has(name)) throw new BundleError(`the weights of ${name} appear twice`);
+    seen.add(name);
+    if (length !== want)
+      throw new BundleError(`the weights of ${name} hold ${length} floats, but its config gives ${name} ${want}`);
+  }
+  for (const [name, want] of expected)
+    if (!seen.has(name)) throw new BundleError(`the weights of ${name} (${want} floats) are missing`);
   for (const { name, length, base64 } of list) {
-    if (Object.hasOwn(out, name)) throw new BundleError(`the weights of ${name} appear twice`);
     const bytes = base64Bytes(base64);
     if (!bytes) throw new BundleError(`the weights of ${name} are not valid base64`);
     if (bytes.length !== length * 4)
@@ -192,7 +213,7 @@ export function serializeBundle(b: RunBundle): string {
   return JSON.stringify(out, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x));
 }
 
-/** Validate an imported file: its shape, its config against the schema, and its history against the config. */
+/** Validate an imported file: its shape, its config against the schema, its final state and weights against the config. */
 export function parseBundle(text: string): RunBundle {
   let input: unknown;
   try {
@@ -223,7 +244,7 @@ export function parseBundle(text: string): RunBundle {
   const { weights, ...rest } = b;
   const bundle: RunBundle = { ...rest, config, rows, final: b.final };
   finalSnapshot(bundle);
-  if (weights) bundle.weights = decodeWeights(weights);
+  if (weights) bundle.weights = decodeWeights(weights, expectedWeights(config));
   return bundle;
 }
 

@@ -82,6 +82,21 @@ export class ParamArena {
     return (await this.be.read(this.params)) as Float32Array;
   }
 
+  /**
+   * The parameters one after another without the padding that aligns each tensor for binding: the padding depends
+   * on the device, this layout only on the model, so a run saved on one GPU has the weights' length on any other.
+   */
+  async packed(): Promise<Float32Array> {
+    const all = await this.checkpoint();
+    const out = new Float32Array(this.entries.reduce((a, e) => a + e.size, 0));
+    let at = 0;
+    for (const e of this.entries) {
+      out.set(all.subarray(e.offset, e.offset + e.size), at);
+      at += e.size;
+    }
+    return out;
+  }
+
   release(): void {
     for (const t of [this.params, this.grads, this.m, this.v]) this.be.release(t);
   }

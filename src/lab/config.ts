@@ -137,6 +137,14 @@ export function estimateFloats(cfg: ExperimentConfig): number {
   return worldConfig(cfg).floats(cfg as RunOf<World, ModelConfig>);
 }
 
+/**
+ * Parameters of each model a run of this config trains, by name: the names and lengths of `Experiment.weights()`,
+ * from the models' own size functions, so a saved run's weights can be checked without building the run.
+ */
+export function expectedWeights(cfg: ExperimentConfig): ReadonlyMap<string, number> {
+  return worldConfig(cfg).weights(cfg as RunOf<World, ModelConfig>);
+}
+
 /** Keys every object inherits or that the schema library drops: a model under one of them would vanish. */
 const RESERVED_NAMES = ['constructor', 'prototype', '__proto__'];
 

@@ -85,7 +85,7 @@ export interface StageRunner {
 /** The device state of a run: its stages in order, and what to free at the end. */
 export interface Run {
   stages: StageRunner[];
-  /** Each trained model's flat parameter buffer (a `ParamArena.checkpoint()`), keyed by the model's name. */
+  /** Each trained model's parameters (a `ParamArena.packed()`), keyed by the model's name: see expectedWeights. */
   weights(): Promise<Record<string, Float32Array>>;
   release(): void;
 }

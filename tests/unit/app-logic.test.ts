@@ -140,24 +140,22 @@ describe('run bundles', () => {
   });
 
   it('carries the final weights as base64 of little-endian floats, exactly', () => {
-    const weights = {
-      policy: new Float32Array([0.1, -2.5, 1e-30, 3.4e38, -0, 7]),
-      empty: new Float32Array(0),
-    };
+    // The preset's policy: the logits of 4 prompts x 12 responses.
+    const policy = new Float32Array(48);
+    policy.set([0.1, -2.5, 1e-30, 3.4e38, -0, 7]);
+    const weights = { policy };
     const text = serializeBundle({ ...bundle, weights });
     const json = JSON.parse(text);
-    expect(json.weights).toEqual([
-      { name: 'policy', length: 6, base64: expect.any(String) },
-      { name: 'empty', length: 0, base64: '' },
-    ]);
-    // Little-endian: 7 = 0x40e00000 ends the bytes as 00 00 e0 40.
+    expect(json.weights).toEqual([{ name: 'policy', length: 48, base64: expect.any(String) }]);
+    // Little-endian: 7 = 0x40e00000 ends the sixth float as 00 00 e0 40.
     const bytes = Buffer.from(json.weights[0].base64, 'base64');
-    expect([...bytes.subarray(20)]).toEqual([0x00, 0x00, 0xe0, 0x40]);
+    expect([...bytes.subarray(20, 24)]).toEqual([0x00, 0x00, 0xe0, 0x40]);
     const back = parseBundle(text);
     expect(back.weights).toEqual(weights);
     expect(Object.is(back.weights!.policy[4], -0)).toBe(true);
-    expect(weightBytes(back.weights)).toBe(24);
-    expect(decodeWeights(encodeWeights(weights))).toEqual(weights);
+    expect(weightBytes(back.weights)).toBe(192);
+    expect(decodeWeights(encodeWeights(weights), new Map([['policy', 48]]))).toEqual(weights);
+    expect(encodeWeights({ empty: new Float32Array(0) })).toEqual([{ name: 'empty', length: 0, base64: '' }]);
   });
 
   it('imports a bundle without weights (saved before they were kept) with none', () => {
@@ -167,14 +165,15 @@ describe('run bundles', () => {
   });
 
   it('refuses malformed weights, saying why', () => {
-    const good = JSON.parse(serializeBundle({ ...bundle, weights: { policy: new Float32Array([1, 2, 3]) } }));
+    const good = JSON.parse(serializeBundle({ ...bundle, weights: { policy: new Float32Array(48).fill(1) } }));
     const withWeights = (w: unknown) => JSON.stringify({ ...good, weights: w });
     expect(() => parseBundle(withWeights([{ ...good.weights[0], base64: 'not base64!' }]))).toThrow(
       'the weights of policy are not valid base64',
     );
     expect(() => parseBundle(withWeights([{ ...good.weights[0], base64: 'AAAA=' }]))).toThrow('not valid base64');
-    expect(() => parseBundle(withWeights([{ ...good.weights[0], length: 4 }]))).toThrow(
-      'the weights of policy hold 12 bytes, not 16 for 4 floats',
+    const short = encodeWeights({ policy: new Float32Array(47) })[0].base64;
+    expect(() => parseBundle(withWeights([{ ...good.weights[0], base64: short }]))).toThrow(
+      'the weights of policy hold 188 bytes, not 192 for 48 floats',
     );
     expect(() => parseBundle(withWeights([{ ...good.weights[0], length: 1.5 }]))).toThrow('not a PrefLab run bundle');
     expect(() => parseBundle(withWeights([{ name: 'policy', base64: '' }]))).toThrow('not a PrefLab run bundle');

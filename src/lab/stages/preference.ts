@@ -199,7 +199,7 @@ export function buildBanditRun(be: Backend, config: ExperimentConfig): Run {
   return {
     stages,
     async weights() {
-      return { policy: await policy.checkpoint() };
+      return { policy: await policy.packed() };
     },
     release() {
       for (const s of stages) s.release();

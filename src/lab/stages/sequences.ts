@@ -45,7 +45,7 @@ export function buildSequencesRun(be: Backend, cfg: ExperimentConfig): Run {
     stages,
     async weights() {
       const out: Record<string, Float32Array> = {};
-      for (const [name, m] of models) out[name] = await m.arena.checkpoint();
+      for (const [name, m] of models) out[name] = await m.arena.packed();
       return out;
     },
     release() {

@@ -1,5 +1,5 @@
 // The bandit world's config: its schema, the stages it runs (preference only: its policy is its table of logits),
-// its checks and the floats its run holds on the device.
+// its checks, the floats its run holds on the device and the size of its policy.
 
 import * as v from 'valibot';
 import { choice, int, metricFloats, num, type RunOf, type WorldConfig } from './common-config';
@@ -39,4 +39,6 @@ export const BANDIT: WorldConfig<BanditWorld> = {
       s.kind === 'preference' ? [] : [`stages.${i}.kind: a bandit world runs preference stages only (got ${s.kind})`],
     ),
   floats: banditFloats,
+  // The policy is the table of logits [prompts, responses].
+  weights: (run) => new Map([['policy', run.world.prompts * run.world.responses]]),
 };

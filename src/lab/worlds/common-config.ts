@@ -125,13 +125,16 @@ export interface RunOf<W, M = unknown> {
 
 /**
  * A world's config module: the stage kinds it runs, the problems a schema cannot see (stages that do not fit the
- * world, names that do not resolve, sizes that do not agree) and the floats its run holds on the device.
+ * world, names that do not resolve, sizes that do not agree), the floats its run holds on the device and the size
+ * of each model it trains.
  * `worldOf` names the world that runs a stage kind, for the message about a stage in the wrong world.
  */
 export interface WorldConfig<W, M = unknown> {
   stageKinds: readonly string[];
   problems(run: RunOf<W, M>, worldOf: (stageKind: string) => string): string[];
   floats(run: RunOf<W, M>): number;
+  /** Parameters of each model the run trains, by the name `Experiment.weights()` gives it. */
+  weights(run: RunOf<W, M>): Map<string, number>;
 }
 
 /** A type guard for the stages of the given kinds. */

@@ -1,5 +1,6 @@
 // The points2d world's config: its schema (data, noise schedule, the denoiser every model of the run shares,
-// sampler), its stages' (diffusion, dmd, progressive, diffusion_dpo), their checks and the memory estimate.
+// sampler), its stages' (diffusion, dmd, progressive, diffusion_dpo), their checks, the memory estimate and the
+// denoisers a run trains.
 
 import * as v from 'valibot';
 import { ACTIVATIONS } from '../../engine/backend';
@@ -173,6 +174,29 @@ export function modeCount(w: Points2dWorld): number {
   }
 }
 
+/**
+ * The denoisers a stage trains besides the teacher, by the names its runner gives them: a DMD generator and its
+ * fake score, a progressive student (Diffusion-DPO tunes the teacher itself).
+ */
+export function stageDenoisers(s: Points2dStage): string[] {
+  switch (s.kind) {
+    case 'dmd':
+      return [`${s.name}-student`, `${s.name}-fake`];
+    case 'progressive':
+      return [`${s.name}-student`];
+    case 'diffusion':
+    case 'diffusion_dpo':
+      return [];
+  }
+}
+
+/** The teacher and every stage's own denoisers: all share the world's architecture. */
+function points2dWeights(run: Points2dRun): Map<string, number> {
+  const params = denoiserParamCount(run.world);
+  const names = ['teacher', ...run.stages.flatMap((s) => (isPoints2dStage(s) ? stageDenoisers(s) : []))];
+  return new Map(names.map((name) => [name, params]));
+}
+
 /** Three denoisers with grads and moments, data, per-row activations and the [B, B] noising matrices. */
 function points2dFloats(run: Points2dRun): number {
   const w = run.world;
@@ -225,4 +249,5 @@ export const POINTS2D: WorldConfig<Points2dWorld> = {
   stageKinds: STAGE_KINDS,
   problems: points2dProblems,
   floats: points2dFloats,
+  weights: points2dWeights,
 };

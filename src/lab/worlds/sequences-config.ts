@@ -1,5 +1,6 @@
 // The sequences world's config: its schema and its stages' (sft, distill, reward_model; preference is shared with
-// the bandit), the checks on its vocabulary and on the named models its stages use, and its memory estimate.
+// the bandit), the checks on its vocabulary and on the named models its stages use, its memory estimate and the
+// size of each model.
 
 import * as v from 'valibot';
 import { DISTILL_KINDS } from '../../engine/backend';
@@ -136,19 +137,27 @@ const isSequencesStage = stageOf<SequencesStage>(STAGE_KINDS);
 const rewardModels = (run: SequencesRun) =>
   new Set(run.stages.flatMap((s) => (isSequencesStage(s) && s.kind === 'reward_model' ? [s.model] : [])));
 
+/** Parameters of every named model over the tokens and BOS: V logits per position, or one score for a reward model. */
+function sequencesWeights(run: SequencesRun): Map<string, number> {
+  const V = run.world.vocab;
+  const scorers = rewardModels(run);
+  return new Map(
+    Object.entries(run.models ?? {}).map(([name, m]) => [
+      name,
+      modelSizes(m).params(m, V + 1, scorers.has(name) ? 1 : V),
+    ]),
+  );
+}
+
 /** Models with grads and moments, the data, and the largest stage's activations and samplers. */
 function sequencesFloats(run: SequencesRun): number {
   const w = run.world;
   const V = w.vocab;
   const T = w.length;
-  const scorers = rewardModels(run);
   let params = 0;
+  for (const n of sequencesWeights(run).values()) params += n;
   let widest = V;
-  for (const [name, m] of Object.entries(run.models ?? {})) {
-    const sizes = modelSizes(m);
-    params += sizes.params(m, V + 1, scorers.has(name) ? 1 : V);
-    widest = Math.max(widest, sizes.widest(m));
-  }
+  for (const m of Object.values(run.models ?? {})) widest = Math.max(widest, modelSizes(m).widest(m));
   const data = (w.samples + 2 * w.heldout) * T * 2 + (V + 1) ** (w.order + 1);
   let peak = 0;
   for (const s of run.stages) {
@@ -223,4 +232,5 @@ export const SEQUENCES: WorldConfig<SequencesWorld, ModelConfig> = {
   stageKinds: STAGE_KINDS,
   problems: sequencesProblems,
   floats: sequencesFloats,
+  weights: sequencesWeights,
 };

@@ -4,6 +4,7 @@ import type { DmdStage } from '../../config';
 import type { Points2dSnapshot } from '../../experiment';
 import { Denoiser, Noiser, type Sampler, Workspace, type SamplerStep } from '../../models/denoiser';
 import { modelStream, STREAM } from '../../streams';
+import { stageDenoisers } from '../../worlds/points2d-config';
 import { diversity, modelSteps, sampleMetrics, Points2dStageRunner, type Points2dRun } from './base';
 
 /**
@@ -28,8 +29,9 @@ export class DmdStageRunner extends Points2dStageRunner {
     const { be, w, teacher, abar } = run;
     const B = stage.batch;
     const T = w.timesteps;
-    this.student = this.own(new Denoiser(be, `${this.name}-student`, w, run.cfg.seed, modelStream(1)));
-    this.fake = this.own(new Denoiser(be, `${this.name}-fake`, w, run.cfg.seed, modelStream(2)));
+    const [studentName, fakeName] = stageDenoisers(stage);
+    this.student = this.own(new Denoiser(be, studentName, w, run.cfg.seed, modelStream(1)));
+    this.fake = this.own(new Denoiser(be, fakeName, w, run.cfg.seed, modelStream(2)));
     this.trained.push(this.student, this.fake);
     const G = this.student;
     const F = this.fake;

@@ -53,7 +53,7 @@ export function buildPoints2dRun(be: Backend, cfg: ExperimentConfig): Run {
     stages,
     async weights() {
       const out: Record<string, Float32Array> = {};
-      for (const m of [run.teacher, ...stages.flatMap((s) => s.trained)]) out[m.name] = await m.arena.checkpoint();
+      for (const m of [run.teacher, ...stages.flatMap((s) => s.trained)]) out[m.name] = await m.arena.packed();
       return out;
     },
     release() {

@@ -6,6 +6,7 @@ import type { Points2dSnapshot } from '../../experiment';
 import { Denoiser, Noiser, type Sampler, Workspace, type SamplerStep } from '../../models/denoiser';
 import { modelStream, STREAM } from '../../streams';
 import { samplerTimesteps } from '../../worlds/points2d';
+import { stageDenoisers } from '../../worlds/points2d-config';
 import { diversity, modelSteps, Points2dStageRunner, type Points2dRun } from './base';
 
 /** DDIM step coefficients from alpha-bar ab to ab_prev: x_prev = cx x + ce eps. */
@@ -35,7 +36,8 @@ export class ProgressiveStageRunner extends Points2dStageRunner {
     const B = stage.batch;
     const T = w.timesteps;
     this.perRound = Math.ceil(stage.steps / stage.rounds);
-    this.student = this.own(new Denoiser(be, `${this.name}-student`, w, run.cfg.seed, modelStream(4)));
+    const [studentName] = stageDenoisers(stage);
+    this.student = this.own(new Denoiser(be, studentName, w, run.cfg.seed, modelStream(4)));
     this.frozen = this.own(new Denoiser(be, `${this.name}-frozen`, w, run.cfg.seed, modelStream(5)));
     this.trained.push(this.student);
     const S = this.student;
