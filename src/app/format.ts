@@ -1,4 +1,4 @@
-// How numbers from the engine are shown: errors, durations and adapter limits.
+// How values are shown: numerical errors, durations, sizes, adapter limits, metric values, speed, time left, errors.
 
 /** An absolute error in compact scientific notation: 0, 2.4e-7, Infinity for a non-finite result. */
 export function formatError(x: number): string {
@@ -62,4 +62,9 @@ export function formatEta(stepsLeft: number, stepsPerSecond: number): string {
 /** The current time as an ISO 8601 string (when a run was saved). */
 export function isoNow(): string {
   return new Date().toISOString();
+}
+
+/** The text of anything thrown: an Error's message, or the value itself. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

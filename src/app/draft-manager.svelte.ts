@@ -1,0 +1,92 @@
+// The experiment being edited: the preset it came from, the draft config and what is wrong with it, and share links.
+import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
+import { PRESETS } from '../lab/presets';
+import { decodeConfig, encodeConfig, ShareLinkError } from '../lab/share';
+import { errorText } from './format';
+
+/** The page's address without a fragment: no share link in the URL. */
+const dropFragment = () => history.replaceState(null, '', location.pathname + location.search);
+
+export class DraftManager {
+  /** The preset the draft came from; '' for a config from a link, a saved run or an import. */
+  presetName = $state<string>(PRESETS[0].name);
+  /** The config as edited in the form (may be invalid). */
+  draft = $state.raw<ExperimentConfig>(parseConfig(PRESETS[0].config));
+  configError = $state<string | null>(null);
+  /** A share link that could not be opened (ShareLinkError's text). */
+  linkError = $state<string | null>(null);
+  shareUrl = $state<string | null>(null);
+
+  readonly preset = $derived(PRESETS.find((p) => p.name === this.presetName) ?? null);
+
+  /** Check the edited config on the UI thread first (same schema), so typing gives feedback without the worker. */
+  setDraft(next: ExperimentConfig): void {
+    this.draft = next;
+    try {
+      parseConfig(next);
+      this.configError = null;
+    } catch (e) {
+      this.configError = e instanceof ConfigError ? e.problems.join('; ') : errorText(e);
+    }
+  }
+
+  /** The worker built a run from `config` (normalised by the schema): the form shows it. */
+  loaded(config: ExperimentConfig): void {
+    this.configError = null;
+    this.draft = config;
+  }
+
+  /** The worker refused a config: say why. */
+  refused(why: string): void {
+    this.configError = why;
+  }
+
+  /** The draft no longer comes from a preset. */
+  custom(config?: ExperimentConfig): void {
+    this.presetName = '';
+    if (config) this.draft = config;
+  }
+
+  /** Pick a preset: its config (to load) and no share link left in the URL; null for an unknown name. */
+  choosePreset(name: string): ExperimentConfig | null {
+    const p = PRESETS.find((x) => x.name === name);
+    if (!p) return null;
+    this.presetName = name;
+    this.shareUrl = null;
+    this.linkError = null;
+    dropFragment();
+    return parseConfig(p.config);
+  }
+
+  /** Whether a URL fragment is a link to open: not empty, and not the link this tab has just made. */
+  isNewLink(hash: string): boolean {
+    return hash !== '' && hash !== '#' && this.shareUrl !== location.href;
+  }
+
+  /** The config of a share link's fragment, or null with the reason in linkError. */
+  readLink(hash: string): ExperimentConfig | null {
+    try {
+      const cfg = decodeConfig(hash);
+      this.linkError = null;
+      return cfg;
+    } catch (e) {
+      this.linkError = e instanceof ShareLinkError ? e.message : `the link could not be read: ${errorText(e)}`;
+      return null;
+    }
+  }
+
+  /** The link the page opened with, if any; a link that cannot be read is said and taken out of the URL. */
+  readStartLink(): ExperimentConfig | null {
+    if (!this.isNewLink(location.hash)) return null;
+    const cfg = this.readLink(location.hash);
+    if (!cfg) dropFragment();
+    return cfg;
+  }
+
+  /** Put `config` in the URL fragment and return the link. */
+  share(config: ExperimentConfig): string {
+    history.replaceState(null, '', location.pathname + location.search + encodeConfig(config));
+    this.shareUrl = location.href;
+    return this.shareUrl;
+  }
+}
