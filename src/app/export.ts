@@ -3,7 +3,7 @@
 import * as v from 'valibot';
 import { ConfigError, expectedWeights, parseConfig, type ExperimentConfig } from '../lab/config';
 import type { Snapshot } from '../lab/experiment';
-import { METRIC_COLUMNS, type MetricRow } from '../lab/metrics';
+import { isMetricName, METRIC_COLUMNS, type MetricRow } from '../lab/metrics';
 import { parseSnapshot, SnapshotError } from '../lab/snapshot-schema';
 
 /** One JSON line per row: the registry's columns in order, absent metrics left out (as `lab run --out`). */
@@ -31,7 +31,7 @@ export function toCsv(rows: readonly MetricRow[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** Parse toCsv's output back into rows (used to compare runs in tests and on import of CSV). */
+/** Parse toCsv's output back into rows (to compare runs in tests); a column outside the registry is left out. */
 export function fromCsv(text: string): MetricRow[] {
   const [head, ...lines] = text.trim().split(/\r?\n/);
   const cols = head.split(',');
@@ -41,7 +41,9 @@ export function fromCsv(text: string): MetricRow[] {
     cols.forEach((c, i) => {
       const cell = cells[i] ?? '';
       if (cell === '') return;
-      row[c] = c === 'stage' ? cell : Number(cell);
+      if (c === 'stage') row.stage = cell;
+      else if (c === 'step') row.step = Number(cell);
+      else if (isMetricName(c)) row[c] = Number(cell);
     });
     return row;
   });
@@ -190,6 +192,10 @@ const BundleShape = v.object({
     v.pipe(
       v.record(v.string(), cell),
       v.check((r) => typeof r.stage === 'string' && typeof r.step === 'number', 'each row needs a stage and a step'),
+      v.check(
+        (r) => Object.entries(r).every(([k, x]) => k === 'stage' || typeof x !== 'string'),
+        "a row's metrics are numbers",
+      ),
     ),
   ),
   final: v.nullable(v.record(v.string(), v.unknown())),
@@ -238,7 +244,8 @@ export function parseBundle(text: string): RunBundle {
   if (b.done > b.total) throw new BundleError(`the run claims ${b.done} steps done of ${b.total}`);
   const rows = b.rows.map((r) => {
     const row: MetricRow = { stage: r.stage as string, step: r.step as number };
-    for (const [k, x] of Object.entries(r)) if (k !== 'stage' && k !== 'step') row[k] = x === null ? NaN : x;
+    // A metric this version does not know (a newer one's) is left out: no chart or export here would show it.
+    for (const [k, x] of Object.entries(r)) if (isMetricName(k)) row[k] = x === null ? NaN : (x as number);
     return row;
   });
   const { weights, ...rest } = b;

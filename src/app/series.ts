@@ -1,6 +1,6 @@
 // From metric rows to chart series: metrics grouped by the registry's `chart` field, one series per metric and run,
 // x on the run's step axis. Pure: unit-tested.
-import { METRICS, type MetricDef, type MetricRow } from '../lab/metrics';
+import { METRICS, type MetricDef, type MetricName, type MetricRow } from '../lab/metrics';
 import { stageOffsets } from './progress';
 
 export interface SeriesRun {
@@ -12,7 +12,7 @@ export interface SeriesRun {
 
 export interface Series {
   key: string;
-  metric: string;
+  metric: MetricName;
   run: number;
   label: string;
   xs: number[];
@@ -34,7 +34,7 @@ export function buildCharts(runs: readonly SeriesRun[]): ChartSpec[] {
   const compare = runs.length > 1;
   runs.forEach((run, ri) => {
     const offsets = stageOffsets(run.stages);
-    const byMetric = new Map<string, Series>();
+    const byMetric = new Map<MetricName, Series>();
     for (const row of run.rows) {
       const x = (offsets.get(row.stage) ?? 0) + row.step;
       for (const def of METRICS) {

@@ -6,7 +6,7 @@ import { createNodeBackend } from '../engine/node';
 import type { Backend } from '../engine/backend';
 import { parseConfig, type ExperimentConfig } from '../lab/config';
 import { Experiment } from '../lab/experiment';
-import { METRIC_COLUMNS, type MetricRow } from '../lab/metrics';
+import { isMetricName, METRIC_COLUMNS, type MetricRow } from '../lab/metrics';
 import { PRESETS, findPreset } from '../lab/presets';
 
 export function presetsText(): string {
@@ -162,10 +162,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       lines: values.out ? undefined : (line) => process.stdout.write(line + '\n'),
     });
     const last = rows.at(-1);
-    const bad = rows.find((r) => Object.values(r).some((x) => typeof x === 'number' && !Number.isFinite(x)));
-    if (bad) {
-      const metric = Object.keys(bad).find((k) => typeof bad[k] === 'number' && !Number.isFinite(bad[k] as number));
-      console.error(`lab run: the run diverged: ${metric} is ${String(bad[metric!])} at ${bad.stage} step ${bad.step}`);
+    for (const r of rows) {
+      const metric = Object.keys(r)
+        .filter(isMetricName)
+        .find((k) => !Number.isFinite(r[k]));
+      if (!metric) continue;
+      console.error(`lab run: the run diverged: ${metric} is ${String(r[metric])} at ${r.stage} step ${r.step}`);
       return 1;
     }
     if (last) console.error(`done: ${rows.length} rows, final loss ${String(last.loss)}`);

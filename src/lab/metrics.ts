@@ -1,8 +1,8 @@
 // The metric registry: names (OPS.md, TRL's conventions), meaning and chart grouping. It feeds the CLI's JSON lines,
-// the UI charts and CSV export, so a metric is declared once.
+// the UI charts and CSV export, so a metric is declared once, and its names type every row: a typo fails tsc.
 
-export interface MetricDef {
-  name: string;
+export interface MetricDef<Name extends string = MetricName> {
+  name: Name;
   /** Chart it belongs to (metrics of one chart share axes). */
   chart: string;
   unit: string;
@@ -11,7 +11,7 @@ export interface MetricDef {
   cadence: 'step' | 'period';
 }
 
-export const METRICS: readonly MetricDef[] = [
+const REGISTRY = [
   { name: 'loss', chart: 'Loss', unit: 'nats', description: 'The objective being minimized', cadence: 'step' },
   {
     name: 'rewards/chosen',
@@ -291,7 +291,25 @@ export const METRICS: readonly MetricDef[] = [
       "Share of held-out pairs ordered as the hidden reward orders them by the stage's reward: the reward model's score, or DPO's implicit reward beta log pi/pi_ref",
     cadence: 'period',
   },
-];
+] as const satisfies readonly MetricDef<string>[];
+
+/** Every metric a run can log, by name. */
+export type MetricName = (typeof REGISTRY)[number]['name'];
+
+/** The registry in order: chart order, and the column order of CSV and JSON-lines export. */
+export const METRICS: readonly MetricDef[] = REGISTRY;
+
+const NAMES: ReadonlySet<string> = new Set(METRICS.map((m) => m.name));
+
+export function isMetricName(name: string): name is MetricName {
+  return NAMES.has(name);
+}
+
+/** Whose samples a points2d diversity metric measures: the stage's model, the teacher, or DMD's hybrid sampler. */
+export type SamplePrefix = 'diversity/' | 'teacher/' | 'hybrid/';
+/** The diversity metrics of one draw of samples, under each prefix (all of them are in the registry). */
+export type SampleMetricName =
+  `${SamplePrefix}${'modes_covered' | 'energy_distance' | 'entropy' | 'precision' | 'recall'}`;
 
 /** The per-step metrics a preference stage logs on the device, in history column order. */
 export const PREFERENCE_STEP_METRICS = [
@@ -302,17 +320,20 @@ export const PREFERENCE_STEP_METRICS = [
   'rewards/accuracies',
   'logps/chosen',
   'logps/rejected',
-] as const;
+] as const satisfies readonly MetricName[];
 
-export interface MetricRow {
+/** The values of the metrics a row logged; a metric absent from it was not logged at that step. */
+export type MetricValues = { [Name in MetricName]?: number };
+
+export interface MetricRow extends MetricValues {
   stage: string;
   step: number;
-  [metric: string]: number | string;
 }
 
 /**
  * The rows of steps (from, to] read from a device metric history [period, M]: step s sits in row s % period, its
- * columns named by `names` (the order the stage logs them in).
+ * columns named by `names` (the order the stage logs them in). A name outside the registry is refused: its column
+ * would reach no chart and no export.
  */
 export function historyRows(
   stage: string,
@@ -323,15 +344,19 @@ export function historyRows(
   to: number,
 ): MetricRow[] {
   const M = names.length;
+  for (const name of names) if (!isMetricName(name)) throw new Error(`${name} is not a metric of the registry`);
+  const metrics = names as readonly MetricName[];
   const rows: MetricRow[] = [];
   for (let s = from + 1; s <= to; s++) {
     const row: MetricRow = { stage, step: s };
     const r = s % period;
-    names.forEach((name, j) => (row[name] = history[r * M + j]));
+    metrics.forEach((name, j) => (row[name] = history[r * M + j]));
     rows.push(row);
   }
   return rows;
 }
 
+export type MetricColumn = 'stage' | 'step' | MetricName;
+
 /** Columns of CSV / JSON-lines export, in registry order. */
-export const METRIC_COLUMNS = ['stage', 'step', ...METRICS.map((m) => m.name)];
+export const METRIC_COLUMNS: readonly MetricColumn[] = ['stage', 'step', ...METRICS.map((m) => m.name)];

@@ -8,9 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { parseConfig, type ExperimentInput } from '../../src/lab/config';
 import { Experiment, type Points2dSnapshot } from '../../src/lab/experiment';
-import type { MetricRow } from '../../src/lab/metrics';
+import type { MetricName, MetricRow } from '../../src/lab/metrics';
 
-const num = (r: MetricRow, k: string) => r[k] as number;
+const num = (r: MetricRow, k: MetricName) => r[k] as number;
 
 interface Ran {
   rows: MetricRow[];
@@ -134,7 +134,7 @@ export function diffusionScience(name: string, backend: () => Promise<Backend>):
       const first = dpo[0];
       const last = dpo.at(-1)!;
       const steps = rows.filter((r) => r.stage === 'ddpo');
-      const mean = (rs: MetricRow[], k: string) => rs.reduce((s, r) => s + num(r, k), 0) / rs.length;
+      const mean = (rs: MetricRow[], k: MetricName) => rs.reduce((s, r) => s + num(r, k), 0) / rs.length;
       expect(mean(steps.slice(-50), 'rewards/margins')).toBeGreaterThan(mean(steps.slice(0, 50), 'rewards/margins'));
       expect(mean(steps.slice(-50), 'rewards/margins')).toBeGreaterThan(0);
       // Bradley-Terry labels are noisy: the implicit reward ranks most pairs, not all of them.

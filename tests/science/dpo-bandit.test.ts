@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { parseConfig, type ExperimentInput } from '../../src/lab/config';
 import { Experiment } from '../../src/lab/experiment';
-import type { MetricRow } from '../../src/lab/metrics';
+import type { MetricName, MetricRow } from '../../src/lab/metrics';
 import { findPreset } from '../../src/lab/presets';
 import { cpu, webgpu } from '../helpers/backends';
 
@@ -19,7 +19,7 @@ async function run(be: Backend, input: ExperimentInput): Promise<MetricRow[]> {
 
 const preset = (name: string): ExperimentInput => structuredClone(findPreset(name)!.config);
 const periodRows = (rows: MetricRow[]) => rows.filter((r) => r['kl/optimal'] !== undefined);
-const num = (r: MetricRow, k: string) => r[k] as number;
+const num = (r: MetricRow, k: MetricName) => r[k] as number;
 
 const BACKENDS: [string, () => Promise<Backend>][] = [
   ['cpu', async () => cpu()],
@@ -80,7 +80,7 @@ describe('reproducibility', () => {
     const cfg = parseConfig({ ...preset('dpo-bandit'), stages: [{ kind: 'preference', steps: 100 }] });
     const g = periodRows(await run(await webgpu(), cfg)).at(-1)!;
     const c = periodRows(await run(cpu(), cfg)).at(-1)!;
-    for (const k of ['loss', 'rewards/margins', 'kl/reference', 'kl/optimal', 'entropy']) {
+    for (const k of ['loss', 'rewards/margins', 'kl/reference', 'kl/optimal', 'entropy'] as const) {
       expect(Math.abs(num(g, k) - num(c, k))).toBeLessThan(1e-3 + 1e-3 * Math.abs(num(c, k)));
     }
   });

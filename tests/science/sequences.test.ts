@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { parseConfig, type ExperimentInput } from '../../src/lab/config';
 import { Experiment } from '../../src/lab/experiment';
-import type { MetricRow } from '../../src/lab/metrics';
+import { isMetricName, type MetricName, type MetricRow } from '../../src/lab/metrics';
 import { cpu, webgpu } from '../helpers/backends';
 
 async function run(be: Backend, input: ExperimentInput): Promise<MetricRow[]> {
@@ -17,7 +17,7 @@ async function run(be: Backend, input: ExperimentInput): Promise<MetricRow[]> {
   }
 }
 
-const num = (r: MetricRow, k: string) => r[k] as number;
+const num = (r: MetricRow, k: MetricName) => r[k] as number;
 /** The rows of a stage that carry period metrics (evaluations), in order. */
 const evals = (rows: MetricRow[], stage: string) =>
   rows.filter((r) => r.stage === stage && r['nll/oracle'] !== undefined);
@@ -147,6 +147,7 @@ describe('sequences: reproducibility', () => {
       expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
       for (const k of Object.keys(b)) {
         if (k === 'stage' || k === 'step') continue;
+        if (!isMetricName(k)) throw new Error(`${stage} logged ${k}, which is not in the metric registry`);
         const x = num(b, k);
         expect(Number.isFinite(x), `${stage} ${k}`).toBe(true);
         expect(Math.abs(num(a, k) - x), `${stage} ${k}: webgpu ${num(a, k)} cpu ${x}`).toBeLessThan(

@@ -332,13 +332,13 @@ describe('Markdown with math', () => {
 
 describe('the device metric history', () => {
   it('reads steps (from, to] from the row step % period, columns in logging order', () => {
-    // period 3, two metrics: row r holds [a, b] of the last step s with s % 3 = r.
+    // period 3, two metrics: row r holds [loss, entropy] of the last step s with s % 3 = r.
     const history = [30, 31, 10, 11, 20, 21];
-    expect(historyRows('dpo', ['a', 'b'], history, 3, 1, 3)).toEqual([
-      { stage: 'dpo', step: 2, a: 20, b: 21 },
-      { stage: 'dpo', step: 3, a: 30, b: 31 },
+    expect(historyRows('dpo', ['loss', 'entropy'], history, 3, 1, 3)).toEqual([
+      { stage: 'dpo', step: 2, loss: 20, entropy: 21 },
+      { stage: 'dpo', step: 3, loss: 30, entropy: 31 },
     ]);
-    expect(historyRows('dpo', ['a', 'b'], history, 3, 3, 3)).toEqual([]);
+    expect(historyRows('dpo', ['loss', 'entropy'], history, 3, 3, 3)).toEqual([]);
   });
 });
 
