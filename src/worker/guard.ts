@@ -29,14 +29,14 @@ export function nonFiniteMessage(bad: NonFinite): string {
 }
 
 /**
- * Collects metric rows and says when they are due to be posted: no more often than every `intervalMs`, so a fast
- * loop sends one batch per frame or so instead of a message per metric period.
+ * Collects metric rows and says when they are due to be posted: no more often than every `intervalMs` (the worker
+ * gives 100, ten posts a second), so a fast loop sends one batch per interval instead of a message per metric period.
  */
 export class MetricCoalescer {
   private rows: MetricRow[] = [];
   private last = -Infinity;
 
-  constructor(private readonly intervalMs = 33) {}
+  constructor(private readonly intervalMs: number) {}
 
   push(rows: readonly MetricRow[]): void {
     for (const r of rows) this.rows.push(r);
