@@ -22,7 +22,7 @@ export class EngineManager {
   selfTestRunning = $state(false);
   forceCpu = $state(false);
 
-  private worker: Worker | null = null;
+  #worker: Worker | null = null;
   #api: Remote<TrainerApi> | null = null;
 
   /** The current worker's API; null before the first start and after a crash. */
@@ -30,7 +30,7 @@ export class EngineManager {
     return this.#api;
   }
 
-  /** The backend choice kept from an earlier visit (the page's own when storage is unavailable). */
+  /** The backend choice saved on an earlier visit (WebGPU first where storage is unavailable). */
   restoreForceCpu(): void {
     try {
       this.forceCpu = localStorage.getItem(FORCE_CPU_KEY) === '1';
@@ -57,7 +57,7 @@ export class EngineManager {
     this.startError = null;
     this.crash = null;
     const { worker, api } = startTrainerWorker();
-    this.worker = worker;
+    this.#worker = worker;
     this.#api = api;
     worker.addEventListener('error', (ev) => {
       ev.preventDefault();
@@ -68,10 +68,10 @@ export class EngineManager {
       events.crashed();
       // A worker that threw is in an unknown state: end it, so that it neither holds the GPU nor posts a status
       // that would hide the failure. What it sent before (metrics, snapshot) stays on the page.
-      if (this.worker === worker) this.stop();
+      if (this.#worker === worker) this.stop();
     });
     // Events a worker posted before it crashed or was replaced may still be queued: only the current one's count.
-    const current = () => this.worker === worker;
+    const current = () => this.#worker === worker;
     try {
       this.info = await api.init(
         { forceCpu: this.forceCpu },
@@ -97,8 +97,8 @@ export class EngineManager {
   }
 
   stop(): void {
-    this.worker?.terminate();
-    this.worker = null;
+    this.#worker?.terminate();
+    this.#worker = null;
     this.#api = null;
   }
 
