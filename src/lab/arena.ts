@@ -1,7 +1,7 @@
 // One flat buffer each for parameters, gradients and Adam moments, addressed through a sizes table: AdamW is one
 // dispatch, zeroing the gradients is one fill, and a checkpoint is one Float32Array.
 
-import type { Backend, Tensor } from '../engine/backend';
+import type { AdamWParams, Backend, Tensor } from '../engine/backend';
 
 export interface ParamSpec {
   name: string;
@@ -69,6 +69,22 @@ export class ParamArena {
     const v = this.views.get(name);
     if (!v) throw new Error(`no parameter named ${name}`);
     return v;
+  }
+
+  /** Gradients are accumulated by the backward passes, so each step starts from zero. */
+  zeroGrad(): void {
+    this.be.fill(this.grads, 0);
+  }
+
+  /** One AdamW step over every parameter; clock[0] is the step after increment that the bias correction reads. */
+  step(clock: Tensor, hyper: AdamWParams): void {
+    this.be.adamw(this.params, this.m, this.v, this.grads, clock, hyper);
+  }
+
+  /** A stage that takes over a trained model starts its optimizer afresh, as a new torch.optim.AdamW would. */
+  resetMoments(): void {
+    this.be.fill(this.m, 0);
+    this.be.fill(this.v, 0);
   }
 
   /** The values of one parameter out of a checkpoint (a read of `params`). */

@@ -53,7 +53,7 @@ export class DistillStageRunner extends SequenceStage {
     const teacher = this.model(st.teacher);
     const B = st.batch;
     const R = B * T;
-    this.resetOptimizer(student);
+    student.arena.resetMoments(); // each stage starts its own optimizer
     const batch = new SeqBatch(be, world, B, `${this.name}:batch`);
     this.onRelease(() => batch.release());
     const sWork = student.work(R, `${this.name}:student`, true); // logits [B*T, V]
@@ -105,7 +105,7 @@ export class DistillStageRunner extends SequenceStage {
       const winS = batch.issueWindows(student.shape.C); // [B*T, Cs]
       tokenMlpForward(be, teacher.shape, teacher.params, winT, tWork);
       tokenMlpForward(be, student.shape, student.params, winS, sWork);
-      be.fill(student.arena.grads, 0);
+      student.arena.zeroGrad();
       zeroWork(be, sWork);
       const dout = sWork.grad!.dout; // [B*T, V]
       if (mixed) {
@@ -120,7 +120,7 @@ export class DistillStageRunner extends SequenceStage {
         be.distillLoss(kd, dout, sWork.out, tWork.out, batch.mask, attrs);
       }
       tokenMlpBackward(be, student.shape, student.grads, student.params, winS, sWork);
-      be.adamw(student.arena.params, student.arena.m, student.arena.v, student.arena.grads, this.clock, st.optimizer);
+      student.arena.step(this.clock, st.optimizer);
       this.logMetric(0, mixed ? mixed.total : kd);
     };
   }

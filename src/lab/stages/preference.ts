@@ -95,12 +95,12 @@ export class PreferenceStageRunner implements StageRunner {
         { lossType: stage.lossType, beta: stage.beta, labelSmoothing: stage.labelSmoothing, gamma: stage.gamma },
       );
       // Backward, in exact reverse order, into gradients zeroed in one step.
-      be.fill(policy.grads, 0);
+      policy.zeroGrad();
       be.fill(dRows, 0);
       be.sequenceLogpsBackward(dRows, out.dPolicyChosen, rowsPolicy, yw, ones, seq);
       be.sequenceLogpsBackward(dRows, out.dPolicyRejected, rowsPolicy, yl, ones, seq);
       be.embeddingBackward(dTable, dRows, x, K);
-      be.adamw(policy.params, policy.m, policy.v, policy.grads, this.clock, stage.optimizer);
+      policy.step(this.clock, stage.optimizer);
       // Metrics, in PREFERENCE_STEP_METRICS order.
       be.logMetric(this.history, out.losses, null, this.clock, at(0));
       be.logMetric(this.history, out.chosenRewards, null, this.clock, at(1));
@@ -129,8 +129,7 @@ export class PreferenceStageRunner implements StageRunner {
   async advance(n: number): Promise<MetricRow[]> {
     if (!this.started) {
       // Each stage starts its own optimizer.
-      this.be.fill(this.policy.m, 0);
-      this.be.fill(this.policy.v, 0);
+      this.policy.resetMoments();
       this.started = true;
     }
     this.be.run(this.program, n);

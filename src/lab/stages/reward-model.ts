@@ -50,7 +50,7 @@ export class RewardModelStageRunner extends SequenceStage {
     const s = rm.shape;
     const B = st.batch;
     const R = B * T;
-    this.resetOptimizer(rm);
+    rm.arena.resetMoments(); // each stage starts its own optimizer
     const pairs = await generatePairs(
       be,
       world,
@@ -114,14 +114,14 @@ export class RewardModelStageRunner extends SequenceStage {
         { policyChosenLogps: sc, policyRejectedLogps: sr, referenceChosenLogps: zeros, referenceRejectedLogps: zeros },
         { lossType: 'sigmoid', beta: 1, labelSmoothing: 0, gamma: 0 },
       );
-      be.fill(rm.arena.grads, 0);
+      rm.arena.zeroGrad();
       zeroWork(be, wc);
       zeroWork(be, wr);
       be.sequenceSumBackward(wr.grad!.dout, out.dPolicyRejected, rejected.mask, dims);
       be.sequenceSumBackward(wc.grad!.dout, out.dPolicyChosen, chosen.mask, dims);
       tokenMlpBackward(be, s, rm.grads, rm.params, winR, wr);
       tokenMlpBackward(be, s, rm.grads, rm.params, winC, wc);
-      be.adamw(rm.arena.params, rm.arena.m, rm.arena.v, rm.arena.grads, this.clock, st.optimizer);
+      rm.arena.step(this.clock, st.optimizer);
       this.logMetric(0, out.losses);
       this.logMetric(1, out.chosenRewards);
       this.logMetric(2, out.rejectedRewards);

@@ -80,7 +80,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
     const s = policy.shape;
     const B = st.batch;
     const R = B * T;
-    this.resetOptimizer(policy);
+    policy.arena.resetMoments(); // each stage starts its own optimizer
     // The reference: a frozen copy of the policy as it is now.
     const refFlat = this.tensor([policy.arena.length], 'reference');
     be.copy(refFlat, policy.arena.params);
@@ -205,14 +205,14 @@ export class SequencePreferenceStageRunner extends SequenceStage {
         { lossType: st.lossType, beta: st.beta, labelSmoothing: st.labelSmoothing, gamma: st.gamma },
       );
       // Backward, in exact reverse order, into gradients zeroed by one fill (plus the passes' activation grads).
-      be.fill(policy.arena.grads, 0);
+      policy.arena.zeroGrad();
       zeroWork(be, wc);
       zeroWork(be, wr);
       be.sequenceLogpsBackward(wr.grad!.dout, out.dPolicyRejected, wr.out, rejected.tokens, rejected.mask, seq);
       be.sequenceLogpsBackward(wc.grad!.dout, out.dPolicyChosen, wc.out, chosen.tokens, chosen.mask, seq);
       tokenMlpBackward(be, s, policy.grads, policy.params, winR, wr);
       tokenMlpBackward(be, s, policy.grads, policy.params, winC, wc);
-      be.adamw(policy.arena.params, policy.arena.m, policy.arena.v, policy.arena.grads, this.clock, st.optimizer);
+      policy.arena.step(this.clock, st.optimizer);
       // Metrics, in PREFERENCE_STEP_METRICS order.
       this.logMetric(0, out.losses);
       this.logMetric(1, out.chosenRewards);

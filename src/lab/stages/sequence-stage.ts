@@ -89,12 +89,6 @@ export abstract class SequenceStage implements StageRunner {
     return m;
   }
 
-  /** Start a fresh optimizer on a model (each stage has its own). */
-  protected resetOptimizer(m: TokenMlp): void {
-    this.be.fill(m.arena.m, 0);
-    this.be.fill(m.arena.v, 0);
-  }
-
   /** Set up on the device at the stage's start; returns the step, recorded once. */
   protected abstract start(): Promise<() => void>;
 

@@ -29,7 +29,7 @@ export class SftStageRunner extends SequenceStage {
     const s = model.shape;
     const B = this.stage.batch;
     const N = data.world.samples;
-    this.resetOptimizer(model);
+    model.arena.resetMoments(); // each stage starts its own optimizer
     const batch = new SeqBatch(be, world, B, `${this.name}:batch`);
     this.onRelease(() => batch.release());
     const pick = this.tensor([B], 'pick', 'i32'); // [B] rows of the training set
@@ -54,11 +54,11 @@ export class SftStageRunner extends SequenceStage {
       tokenMlpForward(be, s, model.params, win, work);
       be.crossEntropyForward(loss, work.out, batch.tokens, batch.mask, { R: B * T, V });
       // Backward, in exact reverse order, into gradients zeroed by one fill (plus the pass's activation grads).
-      be.fill(model.arena.grads, 0);
+      model.arena.zeroGrad();
       zeroWork(be, work);
       be.crossEntropyBackward(work.grad!.dout, work.out, batch.tokens, batch.mask, { R: B * T, V });
       tokenMlpBackward(be, s, model.grads, model.params, win, work);
-      be.adamw(model.arena.params, model.arena.m, model.arena.v, model.arena.grads, this.clock, this.stage.optimizer);
+      model.arena.step(this.clock, this.stage.optimizer);
       this.logMetric(0, loss);
     };
   }

@@ -38,23 +38,15 @@ export class DiffusionStageRunner extends Points2dStageRunner {
       ws.forward(pred, xt, noiser.t, run.feat);
       be.fill(dpred, 0);
       be.mse(loss, dpred, pred, eps);
-      be.fill(teacher.arena.grads, 0);
+      teacher.arena.zeroGrad();
       ws.backward(dpred, xt);
-      be.adamw(
-        teacher.arena.params,
-        teacher.arena.m,
-        teacher.arena.v,
-        teacher.arena.grads,
-        this.clock,
-        stage.optimizer,
-      );
+      teacher.arena.step(this.clock, stage.optimizer);
       be.logMetric(this.history, loss, null, this.clock, this.at(0));
     });
   }
 
   protected start(): Promise<void> {
-    this.run.be.fill(this.run.teacher.arena.m, 0);
-    this.run.be.fill(this.run.teacher.arena.v, 0);
+    this.run.teacher.arena.resetMoments();
     return Promise.resolve();
   }
 

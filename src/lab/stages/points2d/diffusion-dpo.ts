@@ -75,10 +75,10 @@ export class DiffusionDpoStageRunner extends Points2dStageRunner {
         { modelChosen: pc, modelRejected: pr, refChosen: rc, refRejected: rr, targetChosen: e, targetRejected: e },
         { B, D: 2, beta },
       );
-      be.fill(policy.arena.grads, 0);
+      policy.arena.zeroGrad();
       wsC.backward(dpc, xc);
       wsR.backward(dpr, xr);
-      be.adamw(policy.arena.params, policy.arena.m, policy.arena.v, policy.arena.grads, this.clock, stage.optimizer);
+      policy.arena.step(this.clock, stage.optimizer);
       be.logMetric(this.history, loss, null, this.clock, this.at(0));
       be.logMetric(this.history, rewardChosen, null, this.clock, this.at(1));
       be.logMetric(this.history, rewardRejected, null, this.clock, this.at(2));
@@ -103,8 +103,7 @@ export class DiffusionDpoStageRunner extends Points2dStageRunner {
     const be = this.run.be;
     const policy = this.run.teacher;
     this.reference.copyFrom(policy);
-    be.fill(policy.arena.m, 0);
-    be.fill(policy.arena.v, 0);
+    policy.arena.resetMoments();
     this.pairSampler.run();
     const xs = (await be.read(this.pairSampler.x)) as Float32Array;
     const P = this.stage.pairs;

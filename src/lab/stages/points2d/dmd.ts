@@ -99,18 +99,18 @@ export class DmdStageRunner extends Points2dStageRunner {
       noiser.scale(gx0, weight, diff);
       be.mse(gap, null, real, fakeEps);
       gen.scale(dEpsG, dRatio, gx0);
-      be.fill(G.arena.grads, 0);
+      G.arena.zeroGrad();
       wsG.backward(dEpsG, xin);
-      be.adamw(G.arena.params, G.arena.m, G.arena.v, G.arena.grads, this.clock, stage.optimizer);
+      G.arena.step(this.clock, stage.optimizer);
       // Fake score: the diffusion loss on the generator's (detached) samples.
       be.random(e3, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STREAM.fakeNoise) });
       noiser.noise(xt3, x0, e3);
       wsF.forward(pred3, xt3, noiser.t, run.feat);
       be.fill(dpred3, 0);
       be.mse(lossFake, dpred3, pred3, e3);
-      be.fill(F.arena.grads, 0);
+      F.arena.zeroGrad();
       wsF.backward(dpred3, xt3);
-      be.adamw(F.arena.params, F.arena.m, F.arena.v, F.arena.grads, this.clock, {
+      F.arena.step(this.clock, {
         ...stage.optimizer,
         lr: stage.fakeLr,
       });
@@ -138,11 +138,9 @@ export class DmdStageRunner extends Points2dStageRunner {
   }
 
   protected start(): Promise<void> {
-    const be = this.run.be;
     for (const m of [this.student, this.fake]) {
       m.copyFrom(this.run.teacher);
-      be.fill(m.arena.m, 0);
-      be.fill(m.arena.v, 0);
+      m.arena.resetMoments();
     }
     return Promise.resolve();
   }

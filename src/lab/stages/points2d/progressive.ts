@@ -105,9 +105,9 @@ export class ProgressiveStageRunner extends Points2dStageRunner {
           wsS.forward(pred, xt, n0.t, run.feat);
           be.fill(dpred, 0);
           be.mse(loss, dpred, pred, target);
-          be.fill(S.arena.grads, 0);
+          S.arena.zeroGrad();
           wsS.backward(dpred, xt);
-          be.adamw(S.arena.params, S.arena.m, S.arena.v, S.arena.grads, this.clock, stage.optimizer);
+          S.arena.step(this.clock, stage.optimizer);
           be.logMetric(this.history, loss, null, this.clock, this.at(0));
         }),
       );
@@ -125,11 +125,9 @@ export class ProgressiveStageRunner extends Points2dStageRunner {
   }
 
   protected start(): Promise<void> {
-    const be = this.run.be;
     this.student.copyFrom(this.run.teacher);
     this.frozen.copyFrom(this.run.teacher);
-    be.fill(this.student.arena.m, 0);
-    be.fill(this.student.arena.v, 0);
+    this.student.arena.resetMoments();
     return Promise.resolve();
   }
 
