@@ -1,11 +1,27 @@
-// Philox stream ids: each use of randomness has its own, so runs do not depend on the order of draws.
+// Philox stream ids: each use of randomness has its own, so runs do not depend on the order of draws. The ids live in
+// disjoint ranges (STREAM_RANGES), and each constructor refuses an argument that would reach into another range.
 
+/** Half-open ranges [first, end) of stream ids, one per kind of stream. */
+export const STREAM_RANGES = {
+  /** Streams a run draws once, whatever its stages: the worlds' data and the preference pairs stages share. */
+  world: { first: 1, end: 500 },
+  /** Initial weights, one stream per named model. */
+  model: { first: 500, end: 1000 },
+  /** A block of STAGE_BLOCK streams per pipeline stage, addressed by STAGE_OFFSET. */
+  stage: { first: 1000, end: 100_000 },
+  /** Points2d samplers: a block of SAMPLER_BLOCK streams per sampler id (x_T, then one per denoising step). */
+  sampler: { first: 100_000, end: 100_000 + 1024 * 2048 },
+} as const;
+
+export const STAGE_BLOCK = 16;
+export const SAMPLER_BLOCK = 2048;
+
+/** World and run-wide streams, in STREAM_RANGES.world. */
 export const STREAM = {
   worldReward: 1,
   worldReference: 2,
   worldPairs: 3,
   worldCoverage: 4,
-  init: 5,
   seqOracle: 6,
   seqTrain: 7,
   seqHeldout: 8,
@@ -18,10 +34,10 @@ export const STREAM = {
   /** Points2d: the training set, and the Bradley-Terry labels of Diffusion-DPO pairs. */
   points2dData: 13,
   points2dLabels: 14,
-  /** Points2d per-stage offsets: the noise of the diffusion loss, and of the fake-score denoiser's loss (DMD). */
-  noise: 5,
-  fakeNoise: 6,
-  /** Per-stage streams are stageBase(stage) + offset. */
+} as const;
+
+/** Offsets inside a stage's block: a stage draws from stageStream(stage, offset), below STAGE_BLOCK. */
+export const STAGE_OFFSET = {
   batch: 0,
   sample: 1,
   /** Samples drawn at each evaluation (period metrics). */
@@ -30,13 +46,30 @@ export const STREAM = {
   label: 3,
   /** Offline sequences a stage generates at its start (teacher samples for distillation). */
   generate: 4,
+  /** Points2d: the noise of the diffusion loss, and of the fake-score denoiser's loss (DMD). */
+  noise: 5,
+  fakeNoise: 6,
 } as const;
 
-/** Initial weights of the i-th named model. */
-export const modelStream = (i: number): number => 500 + i;
+function index(what: string, value: number, count: number): number {
+  if (!Number.isInteger(value) || value < 0 || value >= count)
+    throw new RangeError(`${what} must be an integer in [0, ${count}) to keep its Philox streams apart (got ${value})`);
+  return value;
+}
 
-export const stageStream = (stage: number, offset: number): number => 1000 + stage * 16 + offset;
+const { model, stage, sampler } = STREAM_RANGES;
+
+/** Initial weights of the i-th named model. */
+export const modelStream = (i: number): number => model.first + index('model index', i, model.end - model.first);
+
+export const stageStream = (stageIndex: number, offset: number): number =>
+  stage.first +
+  index('stage index', stageIndex, Math.floor((stage.end - stage.first) / STAGE_BLOCK)) * STAGE_BLOCK +
+  index('stage stream offset', offset, STAGE_BLOCK);
 
 /** Points2d samplers: sampler `id` draws x_T from stream samplerStream(id, 0) and step i's noise from (id, i + 1), so
  * the teacher and a student sampled with the same id start from the same x_T. */
-export const samplerStream = (id: number, step: number): number => 100_000 + id * 2048 + step;
+export const samplerStream = (id: number, step: number): number =>
+  sampler.first +
+  index('sampler id', id, Math.floor((sampler.end - sampler.first) / SAMPLER_BLOCK)) * SAMPLER_BLOCK +
+  index('sampler step', step, SAMPLER_BLOCK);

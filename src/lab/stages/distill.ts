@@ -7,7 +7,7 @@ import type { Tensor } from '../../engine/backend';
 import type { DistillStage } from '../config';
 import type { SequencesSnapshot } from '../experiment';
 import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
-import { STREAM } from '../streams';
+import { STAGE_OFFSET } from '../streams';
 import { agreement, Sampler, SeqBatch, tokenStats, type TokenStats } from './sequence-kit';
 import { LmEval, lmSnapshot, Probe, SequenceStage, type LmReport, type SequenceRun } from './sequence-stage';
 
@@ -38,7 +38,9 @@ export class DistillStageRunner extends SequenceStage {
     const sampler = new Sampler(be, teacher, N, `${this.name}:teacher_sampler`);
     const clock = this.tensor([1], 'generate_clock', 'u32');
     be.run(
-      be.record(`${this.name}:generate`, () => sampler.issue(set, teacher.params, clock, this.key(STREAM.generate))),
+      be.record(`${this.name}:generate`, () =>
+        sampler.issue(set, teacher.params, clock, this.key(STAGE_OFFSET.generate)),
+      ),
     );
     await be.sync();
     sampler.release();
@@ -74,12 +76,12 @@ export class DistillStageRunner extends SequenceStage {
     if (st.data === 'on_policy') {
       const sampler = new Sampler(be, student, B, `${this.name}:sampler`);
       this.onRelease(() => sampler.release());
-      const key = this.key(STREAM.sample);
+      const key = this.key(STAGE_OFFSET.sample);
       draw = () => sampler.issue(batch, student.params, this.clock, key);
     } else {
       const src = await this.offlineData();
       const pick = this.tensor([B], 'pick', 'i32'); // [B] rows of the dataset
-      const key = this.key(STREAM.batch);
+      const key = this.key(STAGE_OFFSET.batch);
       draw = () => {
         be.random(pick, this.clock, { kind: 'index', n: src.N, ...key });
         be.embeddingForward(batch.tokens, src.tokens, pick, T); // [B, T]
@@ -91,7 +93,7 @@ export class DistillStageRunner extends SequenceStage {
       be,
       this.run,
       student,
-      this.key(STREAM.evalSample),
+      this.key(STAGE_OFFSET.evalSample),
       `${this.name}:eval`,
       this.tensor.bind(this),
       this.onRelease.bind(this),

@@ -9,7 +9,7 @@ import { historyRows, PREFERENCE_STEP_METRICS, type MetricRow } from '../metrics
 import { ParamArena } from '../arena';
 import { preferenceOutputs } from '../preference-outputs';
 import type { BanditSnapshot, Run, StageRunner } from '../experiment';
-import { stageStream, STREAM } from '../streams';
+import { STAGE_OFFSET, stageStream } from '../streams';
 import { logSoftmaxRows, meanEntropy, meanKl } from '../tables';
 import { makeBandit, optimalLogp, type BanditData } from '../worlds/bandit';
 
@@ -78,7 +78,13 @@ export class PreferenceStageRunner implements StageRunner {
 
     this.program = be.record(`${stage.name}:step`, () => {
       be.tick(this.clock);
-      be.random(pick, this.clock, { kind: 'index', n: N, seedLo, seedHi, stream: stageStream(index, STREAM.batch) });
+      be.random(pick, this.clock, {
+        kind: 'index',
+        n: N,
+        seedLo,
+        seedHi,
+        stream: stageStream(index, STAGE_OFFSET.batch),
+      });
       be.embeddingForward(x, prompts, pick, 1);
       be.embeddingForward(yw, chosen, pick, 1);
       be.embeddingForward(yl, rejected, pick, 1);

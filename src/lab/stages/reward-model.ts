@@ -7,7 +7,7 @@ import type { RewardModelStage } from '../config';
 import type { SequencesSnapshot } from '../experiment';
 import { preferenceOutputs } from '../preference-outputs';
 import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
-import { STREAM } from '../streams';
+import { STAGE_OFFSET, STREAM } from '../streams';
 import { trueRewards } from '../worlds/sequences';
 import { generatePairs, keyOf, pairAccuracy, pairBatches, releasePairs, SeqBatch, type PairSet } from './sequence-kit';
 import { Probe, SequenceStage, type SequenceRun } from './sequence-stage';
@@ -91,7 +91,7 @@ export class RewardModelStageRunner extends SequenceStage {
     const sr = this.tensor([B], 'score_rejected');
     // The scores stand in for the policy log-probs.
     const { out, grads: dScores } = preferenceOutputs(be, B, (shape, label) => this.tensor(shape, label));
-    const key = this.key(STREAM.batch);
+    const key = this.key(STAGE_OFFSET.batch);
     const dims = { B, T };
 
     return () => {

@@ -10,7 +10,7 @@ import type { SequencesSnapshot } from '../experiment';
 import { PREFERENCE_STEP_METRICS } from '../metrics';
 import { preferenceOutputs } from '../preference-outputs';
 import { tokenMlpBackward, tokenMlpForward, zeroWork, type TokenMlp, type TokenMlpTensors } from '../models/token-mlp';
-import { STREAM } from '../streams';
+import { STAGE_OFFSET, STREAM } from '../streams';
 import {
   generatePairs,
   keyOf,
@@ -114,7 +114,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
       // The reference log-probs of a fixed set are computed once and gathered per step.
       const [refChosen, refRejected] = await this.setLogps(policy, ref, pairs); // [N] each
       const pick = this.tensor([B], 'pick', 'i32'); // [B] pairs of the set
-      const key = this.key(STREAM.batch);
+      const key = this.key(STAGE_OFFSET.batch);
       draw = () => {
         be.random(pick, this.clock, { kind: 'index', n: pairs.N, ...key });
         be.embeddingForward(chosen.tokens, pairs.chosen, pick, T); // [B, T]
@@ -133,8 +133,8 @@ export class SequencePreferenceStageRunner extends SequenceStage {
       const ri = this.tensor([B], 'rejected_rows', 'i32');
       const rwc = policy.work(R, `${this.name}:reference_chosen`, false);
       const rwr = policy.work(R, `${this.name}:reference_rejected`, false);
-      const sampleKey = this.key(STREAM.sample);
-      const labelKey = this.key(STREAM.label);
+      const sampleKey = this.key(STAGE_OFFSET.sample);
+      const labelKey = this.key(STAGE_OFFSET.label);
       draw = () => {
         sampler.issue(fresh, policy.params, this.clock, sampleKey);
         fresh.issueReward();
@@ -176,7 +176,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
       be,
       this.run,
       policy,
-      this.key(STREAM.evalSample),
+      this.key(STAGE_OFFSET.evalSample),
       `${this.name}:eval`,
       this.tensor.bind(this),
       this.onRelease.bind(this),

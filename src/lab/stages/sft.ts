@@ -4,7 +4,7 @@
 import type { SftStage } from '../config';
 import type { SequencesSnapshot } from '../experiment';
 import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
-import { STREAM } from '../streams';
+import { STAGE_OFFSET } from '../streams';
 import { SeqBatch } from './sequence-kit';
 import { LmEval, lmSnapshot, SequenceStage, type LmReport, type SequenceRun } from './sequence-stage';
 
@@ -39,12 +39,12 @@ export class SftStageRunner extends SequenceStage {
       be,
       this.run,
       model,
-      this.key(STREAM.evalSample),
+      this.key(STAGE_OFFSET.evalSample),
       `${this.name}:eval`,
       this.tensor.bind(this),
       this.onRelease.bind(this),
     );
-    const batchKey = this.key(STREAM.batch);
+    const batchKey = this.key(STAGE_OFFSET.batch);
     return () => {
       be.tick(this.clock);
       be.random(pick, this.clock, { kind: 'index', n: N, ...batchKey });

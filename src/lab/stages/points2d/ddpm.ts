@@ -3,7 +3,7 @@
 import type { DiffusionStage } from '../../config';
 import type { Points2dSnapshot } from '../../experiment';
 import { Noiser, type Sampler, Workspace } from '../../models/denoiser';
-import { STREAM } from '../../streams';
+import { STAGE_OFFSET } from '../../streams';
 import { diversity, modelSteps, Points2dStageRunner, type Points2dRun } from './base';
 
 /** DDPM training of the teacher: eps-prediction MSE at timesteps spread evenly over [0, T). */
@@ -31,9 +31,15 @@ export class DiffusionStageRunner extends Points2dStageRunner {
     this.sampler = this.evalSampler(modelSteps(run, teacher), 'eval', true);
     this.program = be.record(`${this.name}:step`, () => {
       be.tick(this.clock);
-      be.random(pick, this.clock, { kind: 'index', n: run.d.N, seedLo, seedHi, stream: this.stream(STREAM.batch) });
+      be.random(pick, this.clock, {
+        kind: 'index',
+        n: run.d.N,
+        seedLo,
+        seedHi,
+        stream: this.stream(STAGE_OFFSET.batch),
+      });
       be.embeddingForward(x0, run.data, pick, 2);
-      be.random(eps, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STREAM.noise) });
+      be.random(eps, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STAGE_OFFSET.noise) });
       noiser.noise(xt, x0, eps);
       ws.forward(pred, xt, noiser.t, run.feat);
       be.fill(dpred, 0);

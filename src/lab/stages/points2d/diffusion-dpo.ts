@@ -4,7 +4,7 @@ import type { Tensor } from '../../../engine/backend';
 import type { DiffusionDpoStage } from '../../config';
 import type { Points2dSnapshot } from '../../experiment';
 import { Denoiser, Noiser, Sampler, Workspace } from '../../models/denoiser';
-import { modelStream, STREAM } from '../../streams';
+import { modelStream, STAGE_OFFSET, STREAM } from '../../streams';
 import { pointStats } from '../../worlds/points2d';
 import { diversity, modelSteps, PAIR_SAMPLER, Points2dStageRunner, type Points2dRun } from './base';
 import { Philox } from '../../../engine/rng';
@@ -58,10 +58,10 @@ export class DiffusionDpoStageRunner extends Points2dStageRunner {
 
     this.program = be.record(`${this.name}:step`, () => {
       be.tick(this.clock);
-      be.random(pick, this.clock, { kind: 'index', n: P, seedLo, seedHi, stream: this.stream(STREAM.batch) });
+      be.random(pick, this.clock, { kind: 'index', n: P, seedLo, seedHi, stream: this.stream(STAGE_OFFSET.batch) });
       be.embeddingForward(c, this.chosen, pick, 2);
       be.embeddingForward(r, this.rejected, pick, 2);
-      be.random(e, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STREAM.noise) });
+      be.random(e, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STAGE_OFFSET.noise) });
       noiser.noise(xc, c, e);
       noiser.noise(xr, r, e);
       wsC.forward(pc, xc, noiser.t, run.feat);

@@ -3,7 +3,7 @@
 import type { DmdStage } from '../../config';
 import type { Points2dSnapshot } from '../../experiment';
 import { Denoiser, Noiser, type Sampler, Workspace, type SamplerStep } from '../../models/denoiser';
-import { modelStream, STREAM } from '../../streams';
+import { modelStream, STAGE_OFFSET } from '../../streams';
 import { stageDenoisers } from '../../worlds/points2d-config';
 import { diversity, modelSteps, sampleMetrics, Points2dStageRunner, type Points2dRun } from './base';
 
@@ -81,14 +81,20 @@ export class DmdStageRunner extends Points2dStageRunner {
     this.program = be.record(`${this.name}:step`, () => {
       be.tick(this.clock);
       // Generator: x_0 = (x_t - sqrt(1 - ab_t) eps_G(x_t, t)) / sqrt(ab_t) per row.
-      be.random(pick, this.clock, { kind: 'index', n: run.d.N, seedLo, seedHi, stream: this.stream(STREAM.batch) });
+      be.random(pick, this.clock, {
+        kind: 'index',
+        n: run.d.N,
+        seedLo,
+        seedHi,
+        stream: this.stream(STAGE_OFFSET.batch),
+      });
       be.embeddingForward(data, run.data, pick, 2);
-      be.random(z, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STREAM.sample) });
+      be.random(z, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STAGE_OFFSET.sample) });
       gen.noise(xin, data, z);
       wsG.forward(epsG, xin, gen.t, run.feat);
       gen.scale(x0, inv, xin);
       gen.scale(x0, ratio, epsG, true);
-      be.random(e, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STREAM.noise) });
+      be.random(e, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STAGE_OFFSET.noise) });
       noiser.noise(xt, x0, e);
       wsT.forward(real, xt, noiser.t, run.feat);
       wsF.forward(fakeEps, xt, noiser.t, run.feat);
@@ -103,7 +109,7 @@ export class DmdStageRunner extends Points2dStageRunner {
       wsG.backward(dEpsG, xin);
       G.arena.step(this.clock, stage.optimizer);
       // Fake score: the diffusion loss on the generator's (detached) samples.
-      be.random(e3, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STREAM.fakeNoise) });
+      be.random(e3, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STAGE_OFFSET.fakeNoise) });
       noiser.noise(xt3, x0, e3);
       wsF.forward(pred3, xt3, noiser.t, run.feat);
       be.fill(dpred3, 0);

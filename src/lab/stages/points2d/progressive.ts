@@ -4,7 +4,7 @@ import type { Program } from '../../../engine/backend';
 import type { ProgressiveStage } from '../../config';
 import type { Points2dSnapshot } from '../../experiment';
 import { Denoiser, Noiser, type Sampler, Workspace, type SamplerStep } from '../../models/denoiser';
-import { modelStream, STREAM } from '../../streams';
+import { modelStream, STAGE_OFFSET } from '../../streams';
 import { samplerTimesteps } from '../../worlds/points2d';
 import { stageDenoisers } from '../../worlds/points2d-config';
 import { diversity, modelSteps, Points2dStageRunner, type Points2dRun } from './base';
@@ -90,9 +90,15 @@ export class ProgressiveStageRunner extends Points2dStageRunner {
       this.programs.push(
         be.record(`${this.name}:round${r}`, () => {
           be.tick(this.clock);
-          be.random(pick, this.clock, { kind: 'index', n: run.d.N, seedLo, seedHi, stream: this.stream(STREAM.batch) });
+          be.random(pick, this.clock, {
+            kind: 'index',
+            n: run.d.N,
+            seedLo,
+            seedHi,
+            stream: this.stream(STAGE_OFFSET.batch),
+          });
           be.embeddingForward(x0, run.data, pick, 2);
-          be.random(e, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STREAM.noise) });
+          be.random(e, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STAGE_OFFSET.noise) });
           n0.noise(xt, x0, e);
           wsF.forward(eps1, xt, n0.t, run.feat);
           n0.scale(x1, c1x, xt);
