@@ -2,7 +2,7 @@
 // bundle (config, metric history, final snapshot, final weights) with validation on import. Pure functions, unit-tested.
 import * as v from 'valibot';
 import { ConfigError, expectedWeights, parseConfig, type ExperimentConfig } from '../lab/config';
-import type { Snapshot } from '../lab/experiment';
+import type { Snapshot } from '../lab/stage';
 import { isMetricName, METRIC_COLUMNS, type MetricRow } from '../lab/metrics';
 import { parseSnapshot, SnapshotError } from '../lab/snapshot-schema';
 

@@ -5,7 +5,7 @@
 
 import * as v from 'valibot';
 import type { ExperimentConfig } from './config';
-import type { Snapshot } from './experiment';
+import type { Snapshot } from './stage';
 import { modeCount } from './worlds/points2d-config';
 
 export class SnapshotError extends Error {

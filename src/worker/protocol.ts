@@ -1,7 +1,7 @@
 // What the trainer worker offers the UI thread over comlink: plain, structured-cloneable data only.
 import type { BackendInfo } from '../engine/backend';
 import type { ExperimentConfig } from '../lab/config';
-import type { Snapshot } from '../lab/experiment';
+import type { Snapshot } from '../lab/stage';
 import type { MetricRow } from '../lab/metrics';
 
 export type { Snapshot, MetricRow, ExperimentConfig };

@@ -6,7 +6,8 @@ import { createBrowserBackend } from '../engine/browser';
 import { CpuBackend } from '../engine/cpu/backend';
 import { Philox } from '../engine/rng';
 import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
-import { Experiment, type Snapshot } from '../lab/experiment';
+import { Experiment } from '../lab/experiment';
+import type { Snapshot } from '../lab/stage';
 import { buffersOf, findNonFinite, MetricCoalescer, nonFiniteMessage } from './guard';
 import type { SelfTestResult, TrainerApi, TrainerEvents, TrainerStatus } from './protocol';
 

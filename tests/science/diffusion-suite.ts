@@ -7,7 +7,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { parseConfig, type ExperimentInput } from '../../src/lab/config';
-import { Experiment, type Points2dSnapshot } from '../../src/lab/experiment';
+import { Experiment } from '../../src/lab/experiment';
+import type { Points2dSnapshot } from '../../src/lab/stage';
 import type { MetricName, MetricRow } from '../../src/lab/metrics';
 
 const num = (r: MetricRow, k: MetricName) => r[k] as number;

@@ -7,7 +7,7 @@ import { banditNote, banditView, barTitle, MAX_PROMPTS, MAX_RESPONSES, pageStart
 import { largest } from '../../src/app/snapshot';
 import SnapshotView from '../../src/app/SnapshotView.svelte';
 import { Philox } from '../../src/engine/rng';
-import type { BanditSnapshot } from '../../src/lab/experiment';
+import type { BanditSnapshot } from '../../src/lab/stage';
 
 /** A [P, K] bandit snapshot: softmax rows of random logits, a sharper optimum, rewards by response id. */
 function tables(P: number, K: number, seed = 1): BanditSnapshot {

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/lab/config';
 import { findPreset } from '../../src/lab/presets';
-import { Experiment, type BanditSnapshot } from '../../src/lab/experiment';
+import { Experiment } from '../../src/lab/experiment';
+import type { BanditSnapshot } from '../../src/lab/stage';
 import { cpu } from '../helpers/backends';
 
 describe('Experiment.weights', () => {

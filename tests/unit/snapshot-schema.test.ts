@@ -13,7 +13,8 @@ import {
 } from '../../src/app/export';
 import { CpuBackend } from '../../src/engine/cpu/backend';
 import { parseConfig, POINTS2D_SHAPES, type ExperimentConfig, type ExperimentInput } from '../../src/lab/config';
-import { Experiment, type Snapshot } from '../../src/lab/experiment';
+import { Experiment } from '../../src/lab/experiment';
+import type { Snapshot } from '../../src/lab/stage';
 import { parseSnapshot, SnapshotError } from '../../src/lab/snapshot-schema';
 import { makePoints2d } from '../../src/lab/worlds/points2d';
 import { modeCount } from '../../src/lab/worlds/points2d-config';

@@ -3,7 +3,8 @@
 // Every preset, shrunk to a few steps per stage, on the CPU twins.
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type ExperimentInput } from '../../src/lab/config';
-import { Experiment, type Snapshot } from '../../src/lab/experiment';
+import { Experiment } from '../../src/lab/experiment';
+import type { Snapshot } from '../../src/lab/stage';
 import { PRESETS } from '../../src/lab/presets';
 import { buffersOf } from '../../src/worker/guard';
 import { cpu } from '../helpers/backends';

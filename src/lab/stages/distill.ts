@@ -5,7 +5,7 @@
 
 import type { Tensor } from '../../engine/backend';
 import type { DistillStage } from '../config';
-import type { SequencesSnapshot } from '../experiment';
+import type { SequencesSnapshot } from '../stage';
 import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
 import { STAGE_OFFSET } from '../streams';
 import { agreement, Sampler, SeqBatch, tokenStats, type TokenStats } from './sequence-kit';

@@ -1,36 +1,27 @@
 // A preference-optimization stage (the DPO family of OPS.md) on the bandit world with a table policy, against the
 // frozen reference. The whole step (batch draw, log-probs, loss, backward, AdamW, metrics) runs on the device.
 
-import type { Backend, Program, Tensor } from '../../engine/backend';
+import type { Backend, MetricMode, Program, Tensor } from '../../engine/backend';
 import { preferenceLossOf } from '../../engine/preference_losses';
 import { seedWords } from '../../engine/rng';
 import type { ExperimentConfig, PreferenceStage } from '../config';
-import { historyRows, PREFERENCE_STEP_METRICS, type MetricRow } from '../metrics';
+import { PREFERENCE_STEP_METRICS } from '../metrics';
 import { ParamArena } from '../arena';
 import { preferenceOutputs } from '../preference-outputs';
-import type { BanditSnapshot, Run, StageRunner } from '../experiment';
-import { STAGE_OFFSET, stageStream } from '../streams';
+import { RecordedStage, type BanditSnapshot, type Run } from '../stage';
+import { STAGE_OFFSET } from '../streams';
 import { logSoftmaxRows, meanEntropy, meanKl } from '../tables';
 import { makeBandit, optimalLogp, type BanditData } from '../worlds/bandit';
 
-export class PreferenceStageRunner implements StageRunner {
-  readonly name: string;
-  readonly steps: number;
-  done = 0;
+export class PreferenceStageRunner extends RecordedStage {
   private readonly program: Program;
-  private readonly clock: Tensor; // [1] u32, the stage's step (AdamW's t)
-  private readonly history: Tensor; // [period, M]
-  private readonly tensors: Tensor[] = [];
-  private readonly period: number;
   private readonly optimalLogp: Float64Array;
   private readonly referenceLogp: Float64Array;
   private readonly idealized: number;
   private started = false;
-  /** Last step whose metrics were returned. */
-  private emitted = 0;
 
   constructor(
-    private readonly be: Backend,
+    be: Backend,
     cfg: ExperimentConfig,
     private readonly stage: PreferenceStage,
     index: number,
@@ -38,20 +29,12 @@ export class PreferenceStageRunner implements StageRunner {
     private readonly policy: ParamArena,
     reference: Tensor,
   ) {
-    this.name = stage.name;
-    this.steps = stage.steps;
-    this.period = cfg.metrics.every;
+    super(be, cfg, stage, index, PREFERENCE_STEP_METRICS);
     const { P, K } = data;
     const B = stage.batch;
     const N = data.prompt.length;
-    const M = PREFERENCE_STEP_METRICS.length;
-    const t = (shape: number[], label: string, dtype: 'f32' | 'i32' | 'u32' = 'f32', init?: ArrayLike<number>) => {
-      const x = be.tensor(shape, { label: `${stage.name}:${label}`, dtype, data: init });
-      this.tensors.push(x);
-      return x;
-    };
-    this.clock = t([1], 'clock', 'u32');
-    this.history = t([this.period, M], 'history');
+    const t = (shape: number[], label: string, dtype: 'f32' | 'i32' | 'u32' = 'f32', init?: ArrayLike<number>) =>
+      this.tensor(shape, label, dtype, init);
     const prompts = t([N], 'pairs:prompt', 'i32', data.prompt); // [N]
     const chosen = t([N], 'pairs:chosen', 'i32', data.chosen); // [N]
     const rejected = t([N], 'pairs:rejected', 'i32', data.rejected); // [N]
@@ -73,18 +56,12 @@ export class PreferenceStageRunner implements StageRunner {
     const [seedLo, seedHi] = seedWords(cfg.seed);
     // Length-averaged log-probs where the loss calls for them (TRL); with one token it changes nothing.
     const seq = { B, T: 1, V: K, average: preferenceLossOf(stage.lossType).averaged };
-    const at = (slot: number, mode: 'mean' | 'diff' | 'greater' = 'mean') => ({ mode, slot, M, rows: this.period });
+    const at = (slot: number, mode: MetricMode = 'mean') => this.at(slot, mode);
     void P;
 
     this.program = be.record(`${stage.name}:step`, () => {
       be.tick(this.clock);
-      be.random(pick, this.clock, {
-        kind: 'index',
-        n: N,
-        seedLo,
-        seedHi,
-        stream: stageStream(index, STAGE_OFFSET.batch),
-      });
+      be.random(pick, this.clock, { kind: 'index', n: N, seedLo, seedHi, stream: this.stream(STAGE_OFFSET.batch) });
       be.embeddingForward(x, prompts, pick, 1);
       be.embeddingForward(yw, chosen, pick, 1);
       be.embeddingForward(yl, rejected, pick, 1);
@@ -132,26 +109,17 @@ export class PreferenceStageRunner implements StageRunner {
     this.idealized = ok / N;
   }
 
-  async advance(n: number): Promise<MetricRow[]> {
+  protected override replay(n: number): Promise<void> {
     if (!this.started) {
       // Each stage starts its own optimizer.
       this.policy.resetMoments();
       this.started = true;
     }
     this.be.run(this.program, n);
-    this.done += n;
-    if (this.done % this.period !== 0 && this.done !== this.steps) {
-      this.be.flush();
-      return [];
-    }
-    const history = await this.be.read(this.history);
-    const rows = historyRows(this.name, PREFERENCE_STEP_METRICS, history, this.period, this.emitted, this.done);
-    this.emitted = this.done;
-    Object.assign(rows[rows.length - 1], await this.periodMetrics());
-    return rows;
+    return Promise.resolve();
   }
 
-  private async periodMetrics(): Promise<Record<string, number>> {
+  protected override async periodMetrics(): Promise<Record<string, number>> {
     const { P, K } = this.data;
     const logits = (await this.be.read(this.policy.param('logits'))) as Float32Array;
     const logp = logSoftmaxRows(new Float64Array(P * K), logits, P, K);
@@ -170,7 +138,7 @@ export class PreferenceStageRunner implements StageRunner {
     };
   }
 
-  async snapshot(): Promise<BanditSnapshot> {
+  override async snapshot(): Promise<BanditSnapshot> {
     const { P, K } = this.data;
     const logits = (await this.be.read(this.policy.param('logits'))) as Float32Array;
     const probs = (logp: Float64Array) => Float32Array.from(logp, Math.exp);
@@ -184,10 +152,6 @@ export class PreferenceStageRunner implements StageRunner {
       optimal: probs(this.optimalLogp),
       reward: Float32Array.from(this.data.reward),
     };
-  }
-
-  release(): void {
-    for (const t of this.tensors) this.be.release(t);
   }
 }
 

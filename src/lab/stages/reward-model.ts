@@ -4,7 +4,7 @@
 
 import type { Program } from '../../engine/backend';
 import type { RewardModelStage } from '../config';
-import type { SequencesSnapshot } from '../experiment';
+import type { SequencesSnapshot } from '../stage';
 import { preferenceOutputs } from '../preference-outputs';
 import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
 import { STAGE_OFFSET, STREAM } from '../streams';

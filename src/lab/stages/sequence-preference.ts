@@ -6,7 +6,7 @@
 import type { Tensor } from '../../engine/backend';
 import { preferenceLossOf } from '../../engine/preference_losses';
 import { DEFAULT_SEQUENCE_PAIRS, type PreferenceStage } from '../config';
-import type { SequencesSnapshot } from '../experiment';
+import type { SequencesSnapshot } from '../stage';
 import { PREFERENCE_STEP_METRICS } from '../metrics';
 import { preferenceOutputs } from '../preference-outputs';
 import { tokenMlpBackward, tokenMlpForward, zeroWork, type TokenMlp, type TokenMlpTensors } from '../models/token-mlp';

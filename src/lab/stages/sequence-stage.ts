@@ -4,10 +4,8 @@
 
 import type { Backend, MetricMode, Program, Tensor } from '../../engine/backend';
 import type { ExperimentConfig } from '../config';
-import type { SequencesSnapshot, StageRunner } from '../experiment';
-import { historyRows, type MetricRow } from '../metrics';
+import { RecordedStage, type SequencesSnapshot } from '../stage';
 import { tokenMlpForward, type TokenMlp, type TokenMlpTensors, type TokenMlpWork } from '../models/token-mlp';
-import { stageStream } from '../streams';
 import { oracleNll, trueRewards, type SequencesData } from '../worlds/sequences';
 import {
   keyOf,
@@ -29,58 +27,27 @@ export interface SequenceRun {
   models: Map<string, TokenMlp>;
 }
 
-export abstract class SequenceStage implements StageRunner {
-  readonly name: string;
-  readonly steps: number;
-  done = 0;
-  protected readonly be: Backend;
-  protected readonly period: number;
-  protected readonly clock: Tensor; // [1] u32 the stage's step (AdamW's t, the random draws' counter)
-  private readonly history: Tensor; // [period, M]
-  private readonly owned: Tensor[] = [];
-  private readonly releases: (() => void)[] = [];
+/** What every sequences stage adds to the recorded-stage base: its run, and a step recorded when the stage starts. */
+export abstract class SequenceStage extends RecordedStage {
   private program: Program | null = null;
-  private emitted = 0;
 
   constructor(
     protected readonly run: SequenceRun,
     stage: { name: string; steps: number },
-    protected readonly index: number,
-    private readonly stepMetrics: readonly string[],
+    index: number,
+    stepMetrics: readonly string[],
   ) {
-    this.be = run.be;
-    this.name = stage.name;
-    this.steps = stage.steps;
-    this.period = run.cfg.metrics.every;
-    this.clock = this.tensor([1], 'clock', 'u32');
-    this.history = this.tensor([this.period, stepMetrics.length], 'history');
-  }
-
-  /** A tensor freed with the stage. */
-  protected tensor(
-    shape: number[],
-    label: string,
-    dtype: 'f32' | 'i32' | 'u32' = 'f32',
-    data?: ArrayLike<number>,
-  ): Tensor {
-    const t = this.be.tensor(shape, { label: `${this.name}:${label}`, dtype, data });
-    this.owned.push(t);
-    return t;
-  }
-
-  /** Something else freed with the stage. */
-  protected onRelease(fn: () => void): void {
-    this.releases.push(fn);
+    super(run.be, run.cfg, stage, index, stepMetrics);
   }
 
   /** The Philox key of one of this stage's uses of randomness. */
   protected key(offset: number): RandomKey {
-    return keyOf(this.run.cfg.seed, stageStream(this.index, offset));
+    return keyOf(this.run.cfg.seed, this.stream(offset));
   }
 
   /** Issue the per-step metric of column `slot` into the device-side history. */
   protected logMetric(slot: number, a: Tensor, b: Tensor | null = null, mode: MetricMode = 'mean'): void {
-    this.be.logMetric(this.history, a, b, this.clock, { mode, slot, M: this.stepMetrics.length, rows: this.period });
+    this.be.logMetric(this.history, a, b, this.clock, this.at(slot, mode));
   }
 
   protected model(name: string): TokenMlp {
@@ -92,9 +59,7 @@ export abstract class SequenceStage implements StageRunner {
   /** Set up on the device at the stage's start; returns the step, recorded once. */
   protected abstract start(): Promise<() => void>;
 
-  protected abstract periodMetrics(): Promise<Record<string, number>>;
-
-  abstract snapshot(): Promise<SequencesSnapshot>;
+  abstract override snapshot(): Promise<SequencesSnapshot>;
 
   /** Set the stage up (once) and return its recorded step. */
   protected async started(): Promise<Program> {
@@ -102,23 +67,8 @@ export abstract class SequenceStage implements StageRunner {
     return this.program;
   }
 
-  async advance(n: number): Promise<MetricRow[]> {
+  protected override async replay(n: number): Promise<void> {
     this.be.run(await this.started(), n);
-    this.done += n;
-    if (this.done % this.period !== 0 && this.done !== this.steps) {
-      this.be.flush();
-      return [];
-    }
-    const history = await this.be.read(this.history);
-    const rows = historyRows(this.name, this.stepMetrics, history, this.period, this.emitted, this.done);
-    this.emitted = this.done;
-    Object.assign(rows[rows.length - 1], await this.periodMetrics());
-    return rows;
-  }
-
-  release(): void {
-    for (const fn of this.releases) fn();
-    for (const t of this.owned) this.be.release(t);
   }
 }
 

@@ -3,7 +3,7 @@
 
 import type { Backend } from '../../engine/backend';
 import type { ExperimentConfig } from '../config';
-import type { Run } from '../experiment';
+import type { Run } from '../stage';
 import { TokenMlp } from '../models/token-mlp';
 import { modelStream } from '../streams';
 import { makeSequences } from '../worlds/sequences';

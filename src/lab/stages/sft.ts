@@ -2,7 +2,7 @@
 // trained). The whole step runs on the device.
 
 import type { SftStage } from '../config';
-import type { SequencesSnapshot } from '../experiment';
+import type { SequencesSnapshot } from '../stage';
 import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
 import { STAGE_OFFSET } from '../streams';
 import { SeqBatch } from './sequence-kit';

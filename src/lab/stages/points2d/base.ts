@@ -1,13 +1,11 @@
 // What every points2d stage shares: the run (world, schedule, teacher), the evaluation samplers and their diversity
-// metrics, and the recorded-step runner base each stage extends.
+// metrics, and the points2d runner base each stage extends.
 
 import type { Backend, Program, Tensor } from '../../../engine/backend';
 import { seedWords } from '../../../engine/rng';
 import type { ExperimentConfig, Points2dWorld } from '../../config';
-import type { Points2dSnapshot, StageRunner } from '../../experiment';
-import { historyRows, type MetricRow } from '../../metrics';
 import { type Denoiser, Sampler, type SamplerStep } from '../../models/denoiser';
-import { stageStream } from '../../streams';
+import { RecordedStage, type Points2dSnapshot } from '../../stage';
 import {
   energyDistance,
   entropyEstimate,
@@ -81,53 +79,25 @@ export function diversity(model: Measured, teacher?: Measured): Record<string, n
   return { ...sampleMetrics('diversity/', model), ...(teacher ? sampleMetrics('teacher/', teacher) : {}) };
 }
 
-/** The step/period bookkeeping every points2d stage shares; subclasses record `program` and name their metrics. */
-export abstract class Points2dStageRunner implements StageRunner {
-  readonly name: string;
-  readonly steps: number;
-  done = 0;
-  protected readonly clock: Tensor;
-  protected readonly history: Tensor;
+/** What every points2d stage adds to the recorded-stage base: its run, its seed words and its evaluation samplers. */
+export abstract class Points2dStageRunner extends RecordedStage {
   protected program!: Program;
-  protected readonly tensors: Tensor[] = [];
-  protected readonly owned: { release(): void }[] = [];
   /** Models of its own the stage trains (a DMD generator and its fake score, a progressive student). */
   readonly trained: Denoiser[] = [];
-  protected readonly period: number;
   protected readonly seedLo: number;
   protected readonly seedHi: number;
-  private emitted = 0;
   private started = false;
 
   constructor(
     protected readonly run: Points2dRun,
     stage: { name: string; steps: number },
-    protected readonly index: number,
-    private readonly stepMetrics: readonly string[],
+    index: number,
+    stepMetrics: readonly string[],
   ) {
-    this.name = stage.name;
-    this.steps = stage.steps;
-    this.period = run.cfg.metrics.every;
+    super(run.be, run.cfg, stage, index, stepMetrics);
     [this.seedLo, this.seedHi] = seedWords(run.cfg.seed);
-    this.clock = this.tensor([1], 'clock', 'u32');
-    this.history = this.tensor([this.period, stepMetrics.length], 'history');
   }
 
-  protected tensor(
-    shape: number[],
-    label: string,
-    dtype: 'f32' | 'i32' | 'u32' = 'f32',
-    data?: ArrayLike<number>,
-  ): Tensor {
-    const x = this.run.be.tensor(shape, { label: `${this.name}:${label}`, dtype, data });
-    this.tensors.push(x);
-    return x;
-  }
-
-  protected own<T extends { release(): void }>(x: T): T {
-    this.owned.push(x);
-    return x;
-  }
   /**
    * An evaluation sampler the stage owns: evalSamples draws from the x_T every model shares (EVAL_SAMPLER), with its
    * trajectory recorded when the stage's view shows it.
@@ -140,18 +110,9 @@ export abstract class Points2dStageRunner implements StageRunner {
     );
   }
 
-  protected at(slot: number, mode: 'mean' | 'diff' | 'greater' = 'mean') {
-    return { mode, slot, M: this.stepMetrics.length, rows: this.period };
-  }
-
-  protected stream(offset: number): number {
-    return stageStream(this.index, offset);
-  }
-
   /** Work before the first step (fresh optimizer moments, copies of models, offline data). */
   protected abstract start(): Promise<void>;
-  protected abstract periodMetrics(): Promise<Record<string, number>>;
-  abstract snapshot(): Promise<Points2dSnapshot>;
+  abstract override snapshot(): Promise<Points2dSnapshot>;
 
   /** Run `start` once: before the first step, or before a snapshot of a stage that has not stepped yet. */
   protected async ensureStarted(): Promise<void> {
@@ -161,20 +122,9 @@ export abstract class Points2dStageRunner implements StageRunner {
     }
   }
 
-  async advance(n: number): Promise<MetricRow[]> {
-    const be = this.run.be;
+  protected override async replay(n: number): Promise<void> {
     await this.ensureStarted();
     this.runSteps(n);
-    this.done += n;
-    if (this.done % this.period !== 0 && this.done !== this.steps) {
-      be.flush();
-      return [];
-    }
-    const history = await be.read(this.history);
-    const rows = historyRows(this.name, this.stepMetrics, history, this.period, this.emitted, this.done);
-    this.emitted = this.done;
-    Object.assign(rows[rows.length - 1], await this.periodMetrics());
-    return rows;
   }
 
   /** Replay the step n times (from step `done`). */
@@ -209,10 +159,5 @@ export abstract class Points2dStageRunner implements StageRunner {
       covered: { teacher: teacher.covered },
       trajectory: { model: tracedModel, points: m, steps: S, t: Int32Array.from(traced.timesteps), x, x0 },
     };
-  }
-
-  release(): void {
-    for (const x of this.tensors) this.run.be.release(x);
-    for (const o of this.owned) o.release();
   }
 }

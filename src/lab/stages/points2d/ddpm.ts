@@ -1,7 +1,7 @@
 // DDPM training of the teacher denoiser.
 
 import type { DiffusionStage } from '../../config';
-import type { Points2dSnapshot } from '../../experiment';
+import type { Points2dSnapshot } from '../../stage';
 import { Noiser, type Sampler, Workspace } from '../../models/denoiser';
 import { STAGE_OFFSET } from '../../streams';
 import { diversity, modelSteps, Points2dStageRunner, type Points2dRun } from './base';

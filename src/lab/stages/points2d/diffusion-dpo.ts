@@ -2,7 +2,7 @@
 
 import type { Tensor } from '../../../engine/backend';
 import type { DiffusionDpoStage } from '../../config';
-import type { Points2dSnapshot } from '../../experiment';
+import type { Points2dSnapshot } from '../../stage';
 import { Denoiser, Noiser, Sampler, Workspace } from '../../models/denoiser';
 import { modelStream, STAGE_OFFSET, STREAM } from '../../streams';
 import { pointStats } from '../../worlds/points2d';

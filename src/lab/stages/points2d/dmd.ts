@@ -1,7 +1,7 @@
 // Distribution matching distillation of the teacher into a one-step generator, with hybrid inference.
 
 import type { DmdStage } from '../../config';
-import type { Points2dSnapshot } from '../../experiment';
+import type { Points2dSnapshot } from '../../stage';
 import { Denoiser, Noiser, type Sampler, Workspace, type SamplerStep } from '../../models/denoiser';
 import { modelStream, STAGE_OFFSET } from '../../streams';
 import { stageDenoisers } from '../../worlds/points2d-config';

@@ -5,7 +5,7 @@
 
 import type { Backend } from '../../../engine/backend';
 import type { ExperimentConfig } from '../../config';
-import type { Run } from '../../experiment';
+import type { Run } from '../../stage';
 import { Denoiser } from '../../models/denoiser';
 import { modelStream } from '../../streams';
 import { alphaBars, makePoints2d, timeFeatures } from '../../worlds/points2d';

@@ -2,7 +2,7 @@
 
 import type { Program } from '../../../engine/backend';
 import type { ProgressiveStage } from '../../config';
-import type { Points2dSnapshot } from '../../experiment';
+import type { Points2dSnapshot } from '../../stage';
 import { Denoiser, Noiser, type Sampler, Workspace, type SamplerStep } from '../../models/denoiser';
 import { modelStream, STAGE_OFFSET } from '../../streams';
 import { samplerTimesteps } from '../../worlds/points2d';
