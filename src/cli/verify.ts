@@ -4,14 +4,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Backend } from '../engine/backend';
-import {
-  FIXTURE_OPS,
-  FixtureFormatError,
-  parseFixture,
-  runFixture,
-  type Fixture,
-  type Mismatch,
-} from '../engine/fixtures';
+import { FIXTURE_OPS, FixtureFormatError, parseFixture, type Fixture } from '../engine/fixture-format';
+import { runFixture, type Mismatch } from '../engine/fixtures';
 
 export type BackendKind = 'webgpu' | 'cpu';
 

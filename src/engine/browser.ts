@@ -3,7 +3,8 @@
 
 import type { Backend } from './backend';
 import { CpuBackend } from './cpu/backend';
-import { WebGPUBackend, adapterInfo } from './webgpu/backend';
+import { adapterInfo } from './webgpu/adapter';
+import { WebGPUBackend } from './webgpu/backend';
 import { autotuneMatmul } from './webgpu/autotune';
 
 const raw = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<

@@ -1,27 +1,11 @@
-// Oracle fixtures (PyTorch autograd, float64): parse, run on a backend, compare as OPS.md defines.
+// Oracle fixtures (PyTorch autograd, float64): run on a backend, compare as OPS.md defines (the format and its
+// check are fixture-format.ts).
 
 import type { Backend, DistillKind, Tensor, TypedArray, ActivationKind } from './backend';
 import { ACTIVATIONS, DISTILL_KINDS } from './backend';
 import { PREFERENCE_LOSS_TYPES, type PreferenceLossType } from './preference_losses';
+import { refuse, type Fixture, type FixtureTensor } from './fixture-format';
 import { matmulBackward } from './ops';
-
-export interface FixtureTensor {
-  shape: number[];
-  data: number[];
-  dtype?: 'f32' | 'i32' | 'u32';
-}
-
-export interface Fixture {
-  op: string;
-  attrs: Record<string, number | string | boolean>;
-  inputs: Record<string, FixtureTensor>;
-  outputs: Record<string, FixtureTensor>;
-  grads: Record<string, FixtureTensor>;
-  objective: string;
-  tolerance: { rtol: number; atol: number };
-}
-
-export class FixtureFormatError extends Error {}
 
 export interface Mismatch {
   quantity: string;
@@ -40,68 +24,6 @@ export interface FixtureResult {
   maxAbsError: number;
 }
 
-export const FIXTURE_OPS = [
-  'matmul',
-  'linear',
-  'activation',
-  'softmax',
-  'log_softmax',
-  'cross_entropy',
-  'sequence_logps',
-  'preference_loss',
-  'distill_loss',
-  'mse',
-  'diffusion_dpo_loss',
-  'adamw',
-  'philox',
-  'layernorm',
-  'attention',
-  'embedding',
-] as const;
-
-function fail(msg: string): never {
-  throw new FixtureFormatError(msg);
-}
-
-function checkTensor(where: string, t: unknown): FixtureTensor {
-  if (typeof t !== 'object' || t === null) fail(`${where} is not an object`);
-  const { shape, data, dtype } = t as Record<string, unknown>;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
-    fail(`${where}.shape is not a list of sizes`);
-  if (!Array.isArray(data) || !data.every((d) => typeof d === 'number')) fail(`${where}.data is not a list of numbers`);
-  const n = (shape as number[]).reduce((a, b) => a * b, 1);
-  if (data.length !== n)
-    fail(`${where} has ${data.length} values for shape [${(shape as number[]).join(', ')}] (${n})`);
-  if (dtype !== undefined && dtype !== 'i32' && dtype !== 'u32' && dtype !== 'f32')
-    fail(`${where}.dtype ${String(dtype)} is unknown`);
-  return { shape: shape as number[], data: data as number[], dtype: dtype as FixtureTensor['dtype'] };
-}
-
-/** Validate a parsed JSON value as a fixture; throws FixtureFormatError saying what is wrong. */
-export function parseFixture(json: unknown): Fixture {
-  if (typeof json !== 'object' || json === null) fail('not a JSON object');
-  const o = json as Record<string, unknown>;
-  if (typeof o.op !== 'string') fail('missing "op"');
-  if (!(FIXTURE_OPS as readonly string[]).includes(o.op)) fail(`unknown op "${o.op}"`);
-  const section = (name: string, required: boolean): Record<string, FixtureTensor> => {
-    const s = o[name];
-    if (s === undefined && !required) return {};
-    if (typeof s !== 'object' || s === null) fail(`missing "${name}"`);
-    return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, checkTensor(`${name}.${k}`, v)]));
-  };
-  const tol = o.tolerance as Record<string, unknown> | undefined;
-  if (!tol || typeof tol.rtol !== 'number' || typeof tol.atol !== 'number') fail('missing "tolerance" {rtol, atol}');
-  return {
-    op: o.op,
-    attrs: (o.attrs ?? {}) as Fixture['attrs'],
-    inputs: section('inputs', true),
-    outputs: section('outputs', true),
-    grads: section('grads', false),
-    objective: typeof o.objective === 'string' ? o.objective : 'none',
-    tolerance: { rtol: tol.rtol, atol: tol.atol },
-  };
-}
-
 /** Run one fixture on a backend and compare every output and gradient. */
 export async function runFixture(be: Backend, fx: Fixture): Promise<FixtureResult> {
   const made: Tensor[] = [];
@@ -115,7 +37,7 @@ export async function runFixture(be: Backend, fx: Fixture): Promise<FixtureResul
 /** runFixture's body; every tensor it creates goes into `made`, released by the caller even on a throw. */
 async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise<FixtureResult> {
   const input = (name: string): Tensor => {
-    const t = fx.inputs[name] ?? fail(`${fx.op}: missing input "${name}"`);
+    const t = fx.inputs[name] ?? refuse(`${fx.op}: missing input "${name}"`);
     const shape = t.shape.length === 0 ? [1] : t.shape;
     const tensor = be.tensor(shape, { dtype: t.dtype ?? 'f32', label: name, data: t.data });
     made.push(tensor);
@@ -129,12 +51,12 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
   const attr = <T extends number | string | boolean>(name: string, fallback?: T): T => {
     const v = fx.attrs[name];
     if (v === undefined) {
-      if (fallback === undefined) fail(`${fx.op}: missing attr "${name}"`);
+      if (fallback === undefined) refuse(`${fx.op}: missing attr "${name}"`);
       return fallback;
     }
     return v as T;
   };
-  const dims = (name: string) => (fx.inputs[name] ?? fail(`${fx.op}: missing input "${name}"`)).shape;
+  const dims = (name: string) => (fx.inputs[name] ?? refuse(`${fx.op}: missing input "${name}"`)).shape;
   const got: Record<string, Tensor> = {};
 
   switch (fx.op) {
@@ -171,7 +93,7 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
     }
     case 'activation': {
       const kind = attr<string>('kind');
-      if (!ACTIVATIONS.includes(kind as ActivationKind)) fail(`activation: unknown kind "${kind}"`);
+      if (!ACTIVATIONS.includes(kind as ActivationKind)) refuse(`activation: unknown kind "${kind}"`);
       const x = input('x'),
         dy = input('d_y');
       got.y = zeros(dims('x'), 'y');
@@ -225,7 +147,7 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
     case 'preference_loss': {
       const lossType = attr<string>('loss_type');
       if (!PREFERENCE_LOSS_TYPES.includes(lossType as PreferenceLossType))
-        fail(`preference_loss: unknown loss_type "${lossType}"`);
+        refuse(`preference_loss: unknown loss_type "${lossType}"`);
       const B = dims('policy_chosen_logps')[0];
       got.losses = zeros([B], 'losses');
       got.loss = zeros([1], 'loss');
@@ -260,7 +182,7 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
     }
     case 'distill_loss': {
       const kind = attr<string>('kind');
-      if (!DISTILL_KINDS.includes(kind as DistillKind)) fail(`distill_loss: unknown kind "${kind}"`);
+      if (!DISTILL_KINDS.includes(kind as DistillKind)) refuse(`distill_loss: unknown kind "${kind}"`);
       const s = input('student_logits'),
         t = input('teacher_logits'),
         mask = input('mask');
@@ -376,7 +298,7 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
       break;
     }
     default:
-      fail(`unknown op "${fx.op}"`);
+      refuse(`unknown op "${fx.op}"`);
   }
 
   const { rtol, atol } = fx.tolerance;
@@ -404,11 +326,11 @@ async function runFixtureInto(be: Backend, fx: Fixture, made: Tensor[]): Promise
     }
   };
   for (const [name, want] of Object.entries(fx.outputs)) {
-    const t = got[name] ?? fail(`${fx.op}: the fixture has an output "${name}" that this op does not produce`);
+    const t = got[name] ?? refuse(`${fx.op}: the fixture has an output "${name}" that this op does not produce`);
     compare(name, want, await be.read(t));
   }
   for (const [name, want] of Object.entries(fx.grads)) {
-    const t = got[name] ?? fail(`${fx.op}: the fixture has a gradient for "${name}" that this op does not produce`);
+    const t = got[name] ?? refuse(`${fx.op}: the fixture has a gradient for "${name}" that this op does not produce`);
     compare(`grad ${name}`, want, await be.read(t));
   }
   return { op: fx.op, passed: mismatches.length === 0, mismatches, maxRelError, maxAbsError };

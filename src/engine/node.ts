@@ -5,7 +5,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from './backend';
 import { CpuBackend } from './cpu/backend';
-import { WebGPUBackend, adapterInfo } from './webgpu/backend';
+import { adapterInfo } from './webgpu/adapter';
+import { WebGPUBackend } from './webgpu/backend';
 import { autotuneMatmul } from './webgpu/autotune';
 
 const SHADER_DIR = fileURLToPath(new URL('../../shaders/', import.meta.url));

@@ -7,7 +7,8 @@ import { afterAll, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
 import { CpuBackend } from '../../src/engine/cpu/backend';
 import { createNodeWebGPUBackend } from '../../src/engine/node';
-import { parseFixture, runFixture, type Fixture } from '../../src/engine/fixtures';
+import { parseFixture, type Fixture } from '../../src/engine/fixture-format';
+import { runFixture } from '../../src/engine/fixtures';
 
 let gpu: Promise<Backend> | null = null;
 

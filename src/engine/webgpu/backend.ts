@@ -55,31 +55,6 @@ import { pairLabelForward } from './kernels/pair_label';
 // Dawn's globals), and this module must load without it so that the CPU fallback can still be created.
 const storageUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
-export function adapterInfo(adapter: GPUAdapter, device: GPUDevice): BackendInfo {
-  const limits: Record<string, number> = {};
-  for (const k of [
-    'maxStorageBufferBindingSize',
-    'maxBufferSize',
-    'maxComputeWorkgroupStorageSize',
-    'maxComputeInvocationsPerWorkgroup',
-    'maxComputeWorkgroupSizeX',
-    'maxComputeWorkgroupsPerDimension',
-    'maxStorageBuffersPerShaderStage',
-    'minStorageBufferOffsetAlignment',
-  ] as const) {
-    limits[k] = Number(device.limits[k]);
-  }
-  const info = adapter.info;
-  return {
-    kind: 'webgpu',
-    vendor: info?.vendor || 'unknown',
-    architecture: info?.architecture || 'unknown',
-    description: info?.description || '',
-    limits,
-    features: [...device.features].map(String).sort(),
-  };
-}
-
 export class WebGPUBackend implements Backend {
   readonly kind = 'webgpu' as const;
   readonly info: BackendInfo;
