@@ -4,7 +4,7 @@
 
 import type { Backend, MetricAt, MetricMode, Tensor } from '../engine/backend';
 import type { ExperimentConfig } from './config';
-import { historyRows, type MetricRow } from './metrics';
+import { historyRows, type MetricRow, type MetricName, type MetricValues } from './metrics';
 import { stageStream } from './streams';
 
 /** What the UI draws of a run's current state; `kind` says which world it comes from. */
@@ -112,7 +112,7 @@ export abstract class RecordedStage implements StageRunner {
     stage: { name: string; steps: number },
     /** The stage's place in the pipeline: its block of Philox streams. */
     protected readonly index: number,
-    private readonly stepMetrics: readonly string[],
+    private readonly stepMetrics: readonly MetricName[],
   ) {
     this.be = be;
     this.name = stage.name;
@@ -157,7 +157,7 @@ export abstract class RecordedStage implements StageRunner {
 
   /** Set the stage up if it has not started, and replay its step n times (from step `done`). */
   protected abstract replay(n: number): Promise<void>;
-  protected abstract periodMetrics(): Promise<Record<string, number>>;
+  protected abstract periodMetrics(): Promise<MetricValues>;
   abstract snapshot(): Promise<Snapshot>;
 
   async advance(n: number): Promise<MetricRow[]> {

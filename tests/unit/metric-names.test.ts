@@ -48,10 +48,10 @@ describe('metric names', () => {
     expect(isMetricName('stage')).toBe(false);
   });
 
-  it('name the device history columns: a name outside the registry is refused', () => {
-    expect(() => historyRows('dpo', ['loss', 'rewards/margin'], [0, 0], 1, 0, 1)).toThrow(
-      'rewards/margin is not a metric of the registry',
-    );
+  it('name the device history columns: a name outside the registry does not type-check', () => {
+    // @ts-expect-error: rewards/margin is not a metric (the registry has rewards/margins)
+    const rows = historyRows('dpo', ['loss', 'rewards/margin'], [0, 0], 1, 0, 1);
+    expect(rows).toHaveLength(1);
   });
 
   it('keep only registry columns when a CSV is read back', () => {

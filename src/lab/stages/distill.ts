@@ -10,6 +10,7 @@ import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp
 import { STAGE_OFFSET } from '../streams';
 import { agreement, Sampler, SeqBatch, tokenStats, type TokenStats } from './sequence-kit';
 import { LmEval, lmSnapshot, Probe, SequenceStage, type LmReport, type SequenceRun } from './sequence-stage';
+import type { MetricValues } from '../metrics';
 
 export const DISTILL_STEP_METRICS = ['loss'] as const;
 
@@ -127,7 +128,7 @@ export class DistillStageRunner extends SequenceStage {
     };
   }
 
-  protected async periodMetrics(): Promise<Record<string, number>> {
+  protected async periodMetrics(): Promise<MetricValues> {
     const { be, data } = this.run;
     if (!this.teacherHeld) {
       // The teacher is frozen here: its held-out logits are computed once.

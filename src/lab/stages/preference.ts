@@ -5,7 +5,7 @@ import type { Backend, MetricMode, Program, Tensor } from '../../engine/backend'
 import { preferenceLossOf } from '../../engine/preference_losses';
 import { seedWords } from '../../engine/rng';
 import type { ExperimentConfig, PreferenceStage } from '../config';
-import { PREFERENCE_STEP_METRICS } from '../metrics';
+import { PREFERENCE_STEP_METRICS, type MetricValues } from '../metrics';
 import { ParamArena } from '../arena';
 import { preferenceOutputs } from '../preference-outputs';
 import { RecordedStage, type BanditSnapshot, type Run } from '../stage';
@@ -119,7 +119,7 @@ export class PreferenceStageRunner extends RecordedStage {
     return Promise.resolve();
   }
 
-  protected override async periodMetrics(): Promise<Record<string, number>> {
+  protected override async periodMetrics(): Promise<MetricValues> {
     const { P, K } = this.data;
     const logits = (await this.be.read(this.policy.param('logits'))) as Float32Array;
     const logp = logSoftmaxRows(new Float64Array(P * K), logits, P, K);

@@ -11,6 +11,7 @@ import { STAGE_OFFSET, STREAM } from '../streams';
 import { trueRewards } from '../worlds/sequences';
 import { generatePairs, keyOf, pairAccuracy, pairBatches, releasePairs, SeqBatch, type PairSet } from './sequence-kit';
 import { Probe, SequenceStage, type SequenceRun } from './sequence-stage';
+import type { MetricValues } from '../metrics';
 
 /** Per-step metrics: the Bradley-Terry loss, and the reward model's scores of the training pairs. */
 export const REWARD_MODEL_STEP_METRICS = [
@@ -142,7 +143,7 @@ export class RewardModelStageRunner extends SequenceStage {
     ];
   }
 
-  protected async periodMetrics(): Promise<Record<string, number>> {
+  protected async periodMetrics(): Promise<MetricValues> {
     const [c, r] = await this.heldScores();
     return { 'pairs/accuracy': pairAccuracy(c, r, this.heldPairs) };
   }

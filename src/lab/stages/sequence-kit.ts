@@ -6,6 +6,7 @@ import type { Backend, Tensor } from '../../engine/backend';
 import { seedWords } from '../../engine/rng';
 import { tokenMlpForward, type TokenMlp, type TokenMlpTensors, type TokenMlpWork } from '../models/token-mlp';
 import { lengths, trueRewards, type SequencesData } from '../worlds/sequences';
+import type { MetricValues } from '../metrics';
 
 /** A Philox key and stream for the random ops of one use. */
 export interface RandomKey {
@@ -322,12 +323,7 @@ export function pairAccuracy(scoreChosen: ArrayLike<number>, scoreRejected: Arra
 }
 
 /** Hidden reward and length of sampled sequences: the metrics of what a model generates. */
-export function sampleMetrics(
-  d: SequencesData,
-  tokens: Int32Array,
-  mask: Float32Array,
-  n: number,
-): Record<string, number> {
+export function sampleMetrics(d: SequencesData, tokens: Int32Array, mask: Float32Array, n: number): MetricValues {
   const mean = (x: Float64Array) => x.reduce((a, b) => a + b, 0) / n;
   return { 'reward/true': mean(trueRewards(d, tokens, mask, n)), 'samples/length': mean(lengths(d, tokens, mask, n)) };
 }

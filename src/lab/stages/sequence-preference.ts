@@ -7,7 +7,7 @@ import type { Tensor } from '../../engine/backend';
 import { preferenceLossOf } from '../../engine/preference_losses';
 import { DEFAULT_SEQUENCE_PAIRS, type PreferenceStage } from '../config';
 import type { SequencesSnapshot } from '../stage';
-import { PREFERENCE_STEP_METRICS } from '../metrics';
+import { PREFERENCE_STEP_METRICS, type MetricValues } from '../metrics';
 import { preferenceOutputs } from '../preference-outputs';
 import { tokenMlpBackward, tokenMlpForward, zeroWork, type TokenMlp, type TokenMlpTensors } from '../models/token-mlp';
 import { STAGE_OFFSET, STREAM } from '../streams';
@@ -239,7 +239,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
     return this.average ? stats.avgLogp : stats.logp;
   }
 
-  protected async periodMetrics(): Promise<Record<string, number>> {
+  protected async periodMetrics(): Promise<MetricValues> {
     const { be, data } = this.run;
     const st = this.stage;
     if (!this.heldRef) {

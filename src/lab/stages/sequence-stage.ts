@@ -17,6 +17,7 @@ import {
   type TokenStats,
   type WorldDevice,
 } from './sequence-kit';
+import type { MetricName, MetricValues } from '../metrics';
 
 /** What the stages of one sequences run share. */
 export interface SequenceRun {
@@ -35,7 +36,7 @@ export abstract class SequenceStage extends RecordedStage {
     protected readonly run: SequenceRun,
     stage: { name: string; steps: number },
     index: number,
-    stepMetrics: readonly string[],
+    stepMetrics: readonly MetricName[],
   ) {
     super(run.be, run.cfg, stage, index, stepMetrics);
   }
@@ -105,7 +106,7 @@ export class Probe {
 
 /** What an evaluation of a language model found. */
 export interface LmReport {
-  metrics: Record<string, number>;
+  metrics: MetricValues;
   held: TokenStats;
   samples: { tokens: Int32Array; mask: Float32Array; stats: TokenStats; logits: Float32Array };
 }

@@ -7,6 +7,7 @@ import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp
 import { STAGE_OFFSET } from '../streams';
 import { SeqBatch } from './sequence-kit';
 import { LmEval, lmSnapshot, SequenceStage, type LmReport, type SequenceRun } from './sequence-stage';
+import type { MetricValues } from '../metrics';
 
 export const SFT_STEP_METRICS = ['loss'] as const;
 
@@ -63,7 +64,7 @@ export class SftStageRunner extends SequenceStage {
     };
   }
 
-  protected async periodMetrics(): Promise<Record<string, number>> {
+  protected async periodMetrics(): Promise<MetricValues> {
     this.last = await this.eval.report();
     return this.last.metrics;
   }

@@ -15,6 +15,7 @@ import {
   samplerTimesteps,
   type Points2dData,
 } from '../../worlds/points2d';
+import type { MetricName, MetricValues, SampleMetricName, SamplePrefix } from '../../metrics';
 
 /** Points of the data set shown and compared against (the first evalSamples of the training set). */
 const TRAJECTORY_POINTS = 256;
@@ -64,18 +65,19 @@ export function measure(run: Points2dRun, samples: Float32Array): Measured {
 }
 
 /** The diversity metrics of one draw, under `prefix` (diversity/ for the stage's model, teacher/, hybrid/). */
-export function sampleMetrics(prefix: string, m: Measured): Record<string, number> {
+export function sampleMetrics(prefix: SamplePrefix, m: Measured): { [K in SampleMetricName]?: number } {
+  const name = (metric: string) => `${prefix}${metric}` as SampleMetricName;
   return {
-    [`${prefix}modes_covered`]: m.covered,
-    [`${prefix}energy_distance`]: m.energy,
-    [`${prefix}entropy`]: entropyEstimate(m.samples),
-    [`${prefix}precision`]: m.precision,
-    [`${prefix}recall`]: m.recall,
+    [name('modes_covered')]: m.covered,
+    [name('energy_distance')]: m.energy,
+    [name('entropy')]: entropyEstimate(m.samples),
+    [name('precision')]: m.precision,
+    [name('recall')]: m.recall,
   };
 }
 
 /** The diversity metrics of a sampler's draw, and of the teacher's beside it when the stage has one. */
-export function diversity(model: Measured, teacher?: Measured): Record<string, number> {
+export function diversity(model: Measured, teacher?: Measured): MetricValues {
   return { ...sampleMetrics('diversity/', model), ...(teacher ? sampleMetrics('teacher/', teacher) : {}) };
 }
 
@@ -92,7 +94,7 @@ export abstract class Points2dStageRunner extends RecordedStage {
     protected readonly run: Points2dRun,
     stage: { name: string; steps: number },
     index: number,
-    stepMetrics: readonly string[],
+    stepMetrics: readonly MetricName[],
   ) {
     super(run.be, run.cfg, stage, index, stepMetrics);
     [this.seedLo, this.seedHi] = seedWords(run.cfg.seed);

@@ -5,6 +5,7 @@ import type { Points2dSnapshot } from '../../stage';
 import { Noiser, type Sampler, Workspace } from '../../models/denoiser';
 import { STAGE_OFFSET } from '../../streams';
 import { diversity, modelSteps, Points2dStageRunner, type Points2dRun } from './base';
+import type { MetricValues } from '../../metrics';
 
 /** DDPM training of the teacher: eps-prediction MSE at timesteps spread evenly over [0, T). */
 export class DiffusionStageRunner extends Points2dStageRunner {
@@ -56,7 +57,7 @@ export class DiffusionStageRunner extends Points2dStageRunner {
     return Promise.resolve();
   }
 
-  protected async periodMetrics(): Promise<Record<string, number>> {
+  protected async periodMetrics(): Promise<MetricValues> {
     const t = await this.draw(this.sampler);
     return diversity(t);
   }

@@ -8,6 +8,7 @@ import { modelStream, STAGE_OFFSET, STREAM } from '../../streams';
 import { pointStats } from '../../worlds/points2d';
 import { diversity, modelSteps, PAIR_SAMPLER, Points2dStageRunner, type Points2dRun } from './base';
 import { Philox } from '../../../engine/rng';
+import type { MetricValues } from '../../metrics';
 
 /**
  * Diffusion-DPO (Wallace et al. 2024) of the teacher against its frozen copy: pairs of reference samples labelled
@@ -121,7 +122,7 @@ export class DiffusionDpoStageRunner extends Points2dStageRunner {
     be.write(this.rejected, rejected);
   }
 
-  protected async periodMetrics(): Promise<Record<string, number>> {
+  protected async periodMetrics(): Promise<MetricValues> {
     const p = await this.draw(this.policySampler);
     const r = await this.draw(this.referenceSampler);
     const { angle, scale } = this.stage.reward;

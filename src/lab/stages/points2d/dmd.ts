@@ -6,6 +6,7 @@ import { Denoiser, Noiser, type Sampler, Workspace, type SamplerStep } from '../
 import { modelStream, STAGE_OFFSET } from '../../streams';
 import { stageDenoisers } from '../../worlds/points2d-config';
 import { diversity, modelSteps, sampleMetrics, Points2dStageRunner, type Points2dRun } from './base';
+import type { MetricValues } from '../../metrics';
 
 /**
  * Distribution matching distillation (Yin et al. 2024) into a one-step generator G (a denoiser used once at
@@ -151,7 +152,7 @@ export class DmdStageRunner extends Points2dStageRunner {
     return Promise.resolve();
   }
 
-  protected async periodMetrics(): Promise<Record<string, number>> {
+  protected async periodMetrics(): Promise<MetricValues> {
     const s = await this.draw(this.studentSampler);
     const t = await this.draw(this.teacherSampler);
     const h = await this.draw(this.hybridSampler);

@@ -8,6 +8,7 @@ import { modelStream, STAGE_OFFSET } from '../../streams';
 import { samplerTimesteps } from '../../worlds/points2d';
 import { stageDenoisers } from '../../worlds/points2d-config';
 import { diversity, modelSteps, Points2dStageRunner, type Points2dRun } from './base';
+import type { MetricValues } from '../../metrics';
 
 /** DDIM step coefficients from alpha-bar ab to ab_prev: x_prev = cx x + ce eps. */
 function ddim(ab: number, abPrev: number): { cx: number; ce: number } {
@@ -155,7 +156,7 @@ export class ProgressiveStageRunner extends Points2dStageRunner {
     return this.samplers[this.round(Math.max(0, this.done - 1))];
   }
 
-  protected async periodMetrics(): Promise<Record<string, number>> {
+  protected async periodMetrics(): Promise<MetricValues> {
     const sampler = this.current();
     const s = await this.draw(sampler);
     const t = await this.draw(this.teacherSampler);
