@@ -6,6 +6,7 @@ import { seedWords } from '../../../engine/rng';
 import type { ExperimentConfig, Points2dWorld } from '../../config';
 import { type Denoiser, Sampler, type SamplerStep } from '../../models/denoiser';
 import { RecordedStage, type Points2dSnapshot } from '../../stage';
+import { STAGE_OFFSET } from '../../streams';
 import {
   energyDistance,
   entropyEstimate,
@@ -113,6 +114,13 @@ export abstract class Points2dStageRunner extends RecordedStage {
   }
 
   /** Work before the first step (fresh optimizer moments, copies of models, offline data). */
+  /** Inside a recorded step: draw the step's batch of training points, x0 [B, 2], through the indices pick [B]. */
+  protected drawData(x0: Tensor, pick: Tensor): void {
+    const { be, run, seedLo, seedHi } = this;
+    be.random(pick, this.clock, { kind: 'index', n: run.d.N, seedLo, seedHi, stream: this.stream(STAGE_OFFSET.batch) });
+    be.embeddingForward(x0, run.data, pick, 2);
+  }
+
   protected abstract start(): Promise<void>;
   abstract override snapshot(): Promise<Points2dSnapshot>;
 

@@ -32,14 +32,7 @@ export class DiffusionStageRunner extends Points2dStageRunner {
     this.sampler = this.evalSampler(modelSteps(run, teacher), 'eval', true);
     this.program = be.record(`${this.name}:step`, () => {
       be.tick(this.clock);
-      be.random(pick, this.clock, {
-        kind: 'index',
-        n: run.d.N,
-        seedLo,
-        seedHi,
-        stream: this.stream(STAGE_OFFSET.batch),
-      });
-      be.embeddingForward(x0, run.data, pick, 2);
+      this.drawData(x0, pick);
       be.random(eps, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STAGE_OFFSET.noise) });
       noiser.noise(xt, x0, eps);
       ws.forward(pred, xt, noiser.t, run.feat);

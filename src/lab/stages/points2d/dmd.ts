@@ -81,15 +81,8 @@ export class DmdStageRunner extends Points2dStageRunner {
 
     this.program = be.record(`${this.name}:step`, () => {
       be.tick(this.clock);
+      this.drawData(data, pick);
       // Generator: x_0 = (x_t - sqrt(1 - ab_t) eps_G(x_t, t)) / sqrt(ab_t) per row.
-      be.random(pick, this.clock, {
-        kind: 'index',
-        n: run.d.N,
-        seedLo,
-        seedHi,
-        stream: this.stream(STAGE_OFFSET.batch),
-      });
-      be.embeddingForward(data, run.data, pick, 2);
       be.random(z, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STAGE_OFFSET.sample) });
       gen.noise(xin, data, z);
       wsG.forward(epsG, xin, gen.t, run.feat);

@@ -91,14 +91,7 @@ export class ProgressiveStageRunner extends Points2dStageRunner {
       this.programs.push(
         be.record(`${this.name}:round${r}`, () => {
           be.tick(this.clock);
-          be.random(pick, this.clock, {
-            kind: 'index',
-            n: run.d.N,
-            seedLo,
-            seedHi,
-            stream: this.stream(STAGE_OFFSET.batch),
-          });
-          be.embeddingForward(x0, run.data, pick, 2);
+          this.drawData(x0, pick);
           be.random(e, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STAGE_OFFSET.noise) });
           n0.noise(xt, x0, e);
           wsF.forward(eps1, xt, n0.t, run.feat);
