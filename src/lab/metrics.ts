@@ -47,14 +47,16 @@ const REGISTRY = [
     name: 'logps/chosen',
     chart: 'Log-probabilities',
     unit: 'nats',
-    description: 'Mean policy log-prob of the chosen responses',
+    description:
+      'Mean policy log-prob of the chosen responses: on sequences the sum over tokens, or the mean per token for ipo and simpo, whose losses take length-averaged log-probs (TRL v0.24; later TRL logs the sums)',
     cadence: 'step',
   },
   {
     name: 'logps/rejected',
     chart: 'Log-probabilities',
     unit: 'nats',
-    description: 'Mean policy log-prob of the rejected responses',
+    description:
+      'Mean policy log-prob of the rejected responses: on sequences the sum over tokens, or the mean per token for ipo and simpo, whose losses take length-averaged log-probs (TRL v0.24; later TRL logs the sums)',
     cadence: 'step',
   },
   {
