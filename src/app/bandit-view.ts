@@ -132,3 +132,17 @@ export function barTitle(series: string, b: Bar, key: 'reference' | 'policy' | '
   if (b.response < 0) return `${series}(the other responses) = ${formatValue(b[key])}`;
   return `${series}(y${b.response}) = ${formatValue(b[key])}, r = ${formatValue(b.reward)}`;
 }
+
+/**
+ * One prompt's bars in words, for touch and screen readers (tooltips need a mouse): where the policy puts most mass
+ * and where the optimum does, with their probabilities.
+ */
+export function promptSummary(g: BarGroup): string {
+  const top = (key: 'policy' | 'optimal') =>
+    g.bars.reduce((best, b) => (b.response >= 0 && finite(b[key]) > finite(best[key]) ? b : best), g.bars[0]);
+  const name = (b: Bar) => (b.response < 0 ? 'the other responses' : `y${b.response}`);
+  const p = top('policy');
+  const o = top('optimal');
+  if (p === o) return `π_θ and π* likeliest: ${name(p)} (π_θ ${formatValue(p.policy)}, π* ${formatValue(p.optimal)})`;
+  return `π_θ likeliest: ${name(p)} (${formatValue(p.policy)}; π* ${formatValue(p.optimal)}); π* likeliest: ${name(o)} (${formatValue(o.optimal)}; π_θ ${formatValue(o.policy)})`;
+}

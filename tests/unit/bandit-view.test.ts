@@ -3,7 +3,16 @@
 // DOM) staying within a readable number of bars.
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
-import { banditNote, banditView, barTitle, MAX_PROMPTS, MAX_RESPONSES, pageStart } from '../../src/app/bandit-view';
+import {
+  banditNote,
+  banditView,
+  barTitle,
+  MAX_PROMPTS,
+  MAX_RESPONSES,
+  pageStart,
+  promptSummary,
+} from '../../src/app/bandit-view';
+import { formatValue } from '../../src/app/format';
 import { largest } from '../../src/app/snapshot';
 import SnapshotView from '../../src/app/SnapshotView.svelte';
 import { Philox } from '../../src/engine/rng';
@@ -45,7 +54,7 @@ describe('the bandit snapshot view', () => {
     const { body } = render(SnapshotView, { props: { snapshot: tables(4, 12) } });
     expect(rects(body)).toBe(4 * 12 * 3);
     expect(body).not.toContain('Showing prompts');
-    expect(body).not.toContain('likeliest');
+    expect(body).not.toContain('likeliest of');
   });
 });
 
@@ -120,5 +129,35 @@ describe('the bandit view logic', () => {
     const view = banditView({ ...tables(1, 1), P, K, policy: big, reference: big, optimal: big, reward: big });
     expect(view.groups).toHaveLength(MAX_PROMPTS);
     expect(view.groups.every((g) => g.bars.length === MAX_RESPONSES)).toBe(true);
+  });
+});
+
+describe('a prompt in words', () => {
+  it('names the likeliest response under the policy and under the optimum, with both probabilities', () => {
+    const s = tables(1, 6, 2);
+    const [g] = banditView(s).groups;
+    const argmax = (t: ArrayLike<number>) => Array.from(t).reduce((b, x, i, a) => (x > a[b] ? i : b), 0);
+    const p = argmax(s.policy);
+    const o = argmax(s.optimal);
+    expect(p).not.toBe(o);
+    expect(promptSummary(g)).toBe(
+      `π_θ likeliest: y${p} (${formatValue(s.policy[p])}; π* ${formatValue(s.optimal[p])}); ` +
+        `π* likeliest: y${o} (${formatValue(s.optimal[o])}; π_θ ${formatValue(s.policy[o])})`,
+    );
+  });
+
+  it('says it once when the policy and the optimum agree', () => {
+    const s = tables(1, 5, 3);
+    s.policy.set(s.optimal);
+    const [g] = banditView(s).groups;
+    expect(promptSummary(g)).toMatch(/^π_θ and π\* likeliest: y\d \(π_θ [\d.]+, π\* [\d.]+\)$/);
+  });
+
+  it('never names the bar that sums the rest, and survives a diverged policy', () => {
+    const s = tables(1, 400, 5);
+    s.policy.fill(NaN);
+    const [g] = banditView(s).groups;
+    expect(promptSummary(g)).not.toContain('other responses');
+    expect(promptSummary(g)).toContain('NaN');
   });
 });
