@@ -6,6 +6,7 @@ import type { Snapshot, TrainerStatus } from '../worker/protocol';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, plainSnapshot, type RunBundle } from './export';
 import { errorText, isoNow } from './format';
 import { RateMeter } from './progress';
+import { runName } from './run-name';
 import type { DraftManager } from './draft-manager.svelte';
 import type { EngineEvents, EngineManager } from './engine-manager.svelte';
 
@@ -194,9 +195,7 @@ export class RunManager {
     return {
       format: BUNDLE_FORMAT,
       version: BUNDLE_VERSION,
-      name:
-        name ??
-        `${preset?.name ?? (this.config.title || 'custom run')} · ${this.status.done}/${this.status.total} steps`,
+      name: name ?? `${runName(this.config, preset ?? null, PRESETS)} · ${this.status.done}/${this.status.total} steps`,
       savedAt: isoNow(),
       backend: this.#engine.backendName,
       config: this.config,

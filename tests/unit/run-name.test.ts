@@ -1,0 +1,55 @@
+// Run names and file names: two variants of one preset get different names, a preset unchanged keeps its own, a
+// config opened from a link is named after the preset it is closest to.
+import { describe, expect, it } from 'vitest';
+import { changes, nearestPreset, runFileBase, runName } from '../../src/app/run-name';
+import { parseConfig } from '../../src/lab/config';
+import { findPreset, PRESETS } from '../../src/lab/presets';
+
+const preset = findPreset('dpo-bandit')!;
+const variant = (edit: (c: ReturnType<typeof parseConfig>) => void) => {
+  const c = parseConfig(structuredClone(preset.config));
+  edit(c);
+  return c;
+};
+
+describe('run names', () => {
+  it('is the preset name for the preset unchanged', () => {
+    expect(runName(parseConfig(structuredClone(preset.config)), preset, PRESETS)).toBe('dpo-bandit');
+  });
+
+  it('lists what differs from the preset, so two variants are told apart', () => {
+    const a = variant((c) => (c.stages[0] = { ...c.stages[0], beta: 2 } as (typeof c.stages)[0]));
+    const b = variant((c) => (c.world = { ...c.world, flipRate: 0.2 } as typeof c.world));
+    expect(runName(a, preset, PRESETS)).toBe('dpo-bandit (beta 2)');
+    expect(runName(b, preset, PRESETS)).toBe('dpo-bandit (flipRate 0.2)');
+    expect(runFileBase(runName(a, preset, PRESETS), 400)).toBe('dpo-bandit-beta-2-step400');
+    expect(runFileBase(runName(a, preset, PRESETS), 400)).not.toBe(runFileBase(runName(b, preset, PRESETS), 400));
+  });
+
+  it('says how many more changes there are past three', () => {
+    const c = variant((c) => {
+      c.seed = 9;
+      c.world = { ...c.world, prompts: 5, responses: 7, flipRate: 0.1 } as typeof c.world;
+    });
+    expect(changes(c, parseConfig(structuredClone(preset.config)))).toHaveLength(4);
+    expect(runName(c, preset, PRESETS)).toMatch(/^dpo-bandit \(seed 9, prompts 5, responses 7 \+1 more\)$/);
+  });
+
+  it('names a config from a link after the nearest preset of the same world and stages', () => {
+    const ipo = parseConfig(structuredClone(findPreset('ipo-bandit')!.config));
+    expect(nearestPreset(ipo, PRESETS)?.name).toBe('ipo-bandit');
+    const c = variant((c) => (c.stages[0] = { ...c.stages[0], beta: 20, steps: 50 } as (typeof c.stages)[0]));
+    expect(runName(c, null, PRESETS)).toMatch(/^dpo-large-beta \(steps 50\)$/);
+  });
+
+  it('falls back to the title, then to "custom run", when no preset is alike', () => {
+    const c = parseConfig({
+      title: 'my run',
+      world: { kind: 'bandit' },
+      stages: [{ kind: 'preference' }, { kind: 'preference' }],
+    });
+    expect(runName(c, null, PRESETS)).toBe('my run');
+    expect(runName({ ...c, title: '' }, null, PRESETS)).toBe('custom run');
+    expect(runFileBase('  ', 3)).toBe('preflab-run-step3');
+  });
+});
