@@ -62,7 +62,7 @@ export default defineConfig<PreflabOptions>({
   projects: [
     {
       name: 'webgpu',
-      testIgnore: /longtasks\.spec\.ts$/,
+      testIgnore: /(longtasks|screenshots)\.spec\.ts$/,
       use: { expectedBackend: 'webgpu', launchOptions: { executablePath, args: [...quiet, ...webgpu] } },
     },
     {
@@ -85,6 +85,18 @@ export default defineConfig<PreflabOptions>({
       dependencies: ['webgpu', 'cpu-fallback'],
       use: { expectedBackend: 'webgpu', launchOptions: { executablePath, args: [...quiet, ...webgpu] } },
     },
+    // The README's screenshots (`npm run screenshots`): a document generator, not a test, so not in `npm test`. It
+    // trains a 2,800-step diffusion run for its pictures, which takes minutes on SwiftShader.
+    ...(process.env.PREFLAB_SCREENSHOTS
+      ? [
+          {
+            name: 'screenshots',
+            testMatch: /screenshots\.spec\.ts$/,
+            timeout: 1_800_000,
+            use: { expectedBackend: 'webgpu' as const, launchOptions: { executablePath, args: [...quiet, ...webgpu] } },
+          },
+        ]
+      : []),
   ],
   webServer: {
     // scripts/test.sh builds once before this stage and sets PREFLAB_SKIP_BUILD=1.

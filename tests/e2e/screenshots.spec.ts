@@ -5,7 +5,6 @@ import { linkTo, smallBandit, waitForState } from './helpers';
 test.use({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
 
 test('screenshots of the main screens', async ({ page }) => {
-  test.setTimeout(300_000);
   await page.goto('/');
   await waitForState(page, 'ready');
   await expect(page.locator('[data-testid="watch"] .katex').first()).toBeVisible();
@@ -46,7 +45,7 @@ test('screenshots of the main screens', async ({ page }) => {
   );
   // A link reruns its experiment on opening: wait for this run (2800 steps), not the bandit's finished state.
   await expect(page.getByTestId('progress')).toHaveAttribute('data-total', '2800');
-  await waitForState(page, 'finished', 200_000);
+  await waitForState(page, 'finished', 1_500_000);
   // The fake-score loss starts tens of times above the teacher's: the log scale shows both.
   const logLoss = page.getByRole('button', { name: 'Log scale for the Loss chart' });
   await logLoss.click();
