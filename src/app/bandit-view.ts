@@ -140,7 +140,8 @@ export function barTitle(series: string, b: Bar, key: 'reference' | 'policy' | '
 export function promptSummary(g: BarGroup): string {
   const top = (key: 'policy' | 'optimal') =>
     g.bars.reduce((best, b) => (b.response >= 0 && finite(b[key]) > finite(best[key]) ? b : best), g.bars[0]);
-  const name = (b: Bar) => (b.response < 0 ? 'the other responses' : `y${b.response}`);
+  // top() skips the bar that sums the rest, so both are single responses.
+  const name = (b: Bar) => `y${b.response}`;
   const p = top('policy');
   const o = top('optimal');
   if (p === o) return `π_θ and π* likeliest: ${name(p)} (π_θ ${formatValue(p.policy)}, π* ${formatValue(p.optimal)})`;

@@ -310,8 +310,8 @@ export function isMetricName(name: string): name is MetricName {
 /** Whose samples a points2d diversity metric measures: the stage's model, the teacher, or DMD's hybrid sampler. */
 export type SamplePrefix = 'diversity/' | 'teacher/' | 'hybrid/';
 /** The diversity metrics of one draw of samples, under each prefix (all of them are in the registry). */
-export type SampleMetricName =
-  `${SamplePrefix}${'modes_covered' | 'energy_distance' | 'entropy' | 'precision' | 'recall'}`;
+export type SampleMetric = 'modes_covered' | 'energy_distance' | 'entropy' | 'precision' | 'recall';
+export type SampleMetricName = `${SamplePrefix}${SampleMetric}`;
 
 /** The per-step metrics a preference stage logs on the device, in history column order. */
 export const PREFERENCE_STEP_METRICS = [

@@ -16,7 +16,7 @@ import {
   samplerTimesteps,
   type Points2dData,
 } from '../../worlds/points2d';
-import type { MetricName, MetricValues, SampleMetricName, SamplePrefix } from '../../metrics';
+import type { MetricName, MetricValues, SampleMetric, SampleMetricName, SamplePrefix } from '../../metrics';
 
 /** Points of the data set shown and compared against (the first evalSamples of the training set). */
 const TRAJECTORY_POINTS = 256;
@@ -67,7 +67,7 @@ export function measure(run: Points2dRun, samples: Float32Array): Measured {
 
 /** The diversity metrics of one draw, under `prefix` (diversity/ for the stage's model, teacher/, hybrid/). */
 export function sampleMetrics(prefix: SamplePrefix, m: Measured): { [K in SampleMetricName]?: number } {
-  const name = (metric: string) => `${prefix}${metric}` as SampleMetricName;
+  const name = (metric: SampleMetric): SampleMetricName => `${prefix}${metric}`;
   return {
     [name('modes_covered')]: m.covered,
     [name('energy_distance')]: m.energy,
