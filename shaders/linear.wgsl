@@ -1,8 +1,5 @@
 // Bias gradient of the linear layer: db[o] += sum over rows of dy[n, o], a deterministic tree sum per column.
-
-// A workgroup owns COLS adjacent columns (coalesced row reads) and splits the rows over WG / COLS lanes.
-override WG: u32 = 256u;
-override COLS: u32 = 16u;
+// #include rows
 
 struct Params {
   N: u32,   // rows
@@ -15,8 +12,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> db: array<f32>; // [OUT]
 @group(0) @binding(2) var<storage, read> dy: array<f32>;       // [N, OUT]
 
-var<workgroup> part: array<f32, WG>;
-
+// A workgroup owns COLS adjacent columns (coalesced row reads) and splits the rows over WG / COLS lanes.
 @compute @workgroup_size(WG)
 fn bias_grad(
   @builtin(workgroup_id) wid: vec3<u32>,
@@ -32,15 +28,8 @@ fn bias_grad(
       s = s + dy[n * u.OUT + o];
     }
   }
-  part[t] = s;
-  // Halve the lanes each step; lane l adds lane l + stride of the same column.
-  for (var stride = lanes / 2u; stride > 0u; stride = stride / 2u) {
-    workgroupBarrier();
-    if (lane < stride) {
-      part[t] = part[t] + part[t + stride * COLS];
-    }
-  }
+  let total = col_sum(t, s);
   if (lane == 0u && o < u.OUT) {
-    db[o] = db[o] + part[t];
+    db[o] = db[o] + total;
   }
 }

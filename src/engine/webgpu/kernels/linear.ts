@@ -2,10 +2,9 @@
 // bias gradient from shaders/linear.wgsl.
 
 import type { LinearDims, Tensor } from '../../backend';
-import { grid, packParams, type GpuContext } from '../context';
+import { packParams, type GpuContext } from '../context';
 import { matmul } from './matmul';
-
-const WG = 256;
+import { colLaunch } from './rows';
 
 /** y[N,OUT] = x[N,IN] w[IN,OUT] + b[OUT]: one dispatch. */
 export function linearForward(
@@ -41,13 +40,12 @@ export function linearBackward(
     ctx.dispatch({
       shader: 'linear',
       entry: 'bias_grad',
-      constants: { WG, COLS },
       params: packParams([
         ['u32', N],
         ['u32', OUT],
       ]),
       bindings: [db, dy],
-      workgroups: grid(Math.ceil(OUT / COLS)),
+      ...colLaunch(OUT, COLS),
     });
   }
 }

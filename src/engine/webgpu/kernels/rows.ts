@@ -1,4 +1,5 @@
-// Launch geometry shared by the row-reduction kernels (softmax, log_softmax, cross_entropy, sequence_logps).
+// Launch geometry shared by the kernels that reduce with shaders/rows.wgsl: rows (softmax, log_softmax, cross_entropy,
+// sequence_logps, ...) and columns (the linear bias gradient).
 
 import { grid } from '../context';
 
@@ -24,4 +25,12 @@ export function rowLaunch(R: number, C: number): { constants: Record<string, num
 /** Constants and workgroups for one reduction over a whole workgroup (a batch total). */
 export function wholeLaunch(): { constants: Record<string, number>; workgroups: [number] } {
   return { constants: { WG, TPR: WG }, workgroups: [1] };
+}
+
+/** Constants and workgroups for column sums over C columns, COLS (a power of two dividing WG) per workgroup. */
+export function colLaunch(
+  C: number,
+  COLS: number,
+): { constants: Record<string, number>; workgroups: [number, number] } {
+  return { constants: { WG, COLS }, workgroups: grid(Math.ceil(C / COLS)) };
 }
