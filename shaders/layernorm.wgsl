@@ -92,10 +92,6 @@ fn backward_x(
 }
 
 // ---- backward, columns: dgamma += colsum(dy * xhat), dbeta += colsum(dy) ----
-// A workgroup serves CW columns with RL lanes each; lane l sums rows l, l + RL, ... in order, then a fixed tree.
-override CW: u32 = 32u;
-override RL: u32 = 8u;
-
 @group(0) @binding(1) var<storage, read_write> dgamma: array<f32>; // [C]
 @group(0) @binding(2) var<storage, read_write> dbeta: array<f32>;  // [C]
 @group(0) @binding(3) var<storage, read> cdy: array<f32>;          // [R, C]
@@ -103,34 +99,27 @@ override RL: u32 = 8u;
 @group(0) @binding(5) var<storage, read> cmean: array<f32>;        // [R]
 @group(0) @binding(6) var<storage, read> crstd: array<f32>;        // [R]
 
-var<workgroup> col_red: array<vec2<f32>, CW * RL>;
-
-@compute @workgroup_size(CW * RL)
+// A workgroup serves COLS columns with WG / COLS lanes each; lane l sums rows l, l + WG / COLS, ... in order, then
+// the column tree of rows.wgsl.
+@compute @workgroup_size(WG)
 fn backward_params(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let col = lid % CW;
-  let lane = lid / CW;
-  let c = flat_group(wid, nwg) * CW + col;
+  let lanes = WG / COLS;
+  let lane = lid / COLS;
+  let c = flat_group(wid, nwg) * COLS + lid % COLS;
   var acc = vec2<f32>(0.0);
   if (c < u.C) {
-    for (var r = lane; r < u.R; r = r + RL) {
+    for (var r = lane; r < u.R; r = r + lanes) {
       let g = cdy[r * u.C + c];
       acc = acc + vec2<f32>(g * (cx[r * u.C + c] - cmean[r]) * crstd[r], g);
     }
   }
-  col_red[lid] = acc;
-  workgroupBarrier();
-  for (var s = RL / 2u; s > 0u; s = s >> 1u) {
-    if (lane < s) {
-      col_red[lid] = col_red[lid] + col_red[lid + s * CW];
-    }
-    workgroupBarrier();
-  }
+  let t = col_sum2(lid, acc);
   if (lane == 0u && c < u.C) {
-    dgamma[c] = dgamma[c] + col_red[col].x;
-    dbeta[c] = dbeta[c] + col_red[col].y;
+    dgamma[c] = dgamma[c] + t.x;
+    dbeta[c] = dbeta[c] + t.y;
   }
 }

@@ -2,12 +2,11 @@
 // dbeta) backward.
 
 import type { LayernormDims, Tensor } from '../../backend';
-import { grid, packParams, type GpuContext } from '../context';
-import { rowLaunch } from './rows';
+import { packParams, type GpuContext } from '../context';
+import { colLaunch, rowLaunch } from './rows';
 
-/** Columns per workgroup and row lanes per column of the dgamma / dbeta reduction (the shader's CW, RL). */
-const CW = 32;
-const RL = 8;
+/** Columns per workgroup of the dgamma / dbeta sums (the shader's COLS): 8 row lanes each. */
+const COLS = 32;
 
 const params = ({ R, C, eps }: LayernormDims) =>
   packParams([
@@ -58,9 +57,8 @@ export function layernormBackward(
   ctx.dispatch({
     shader: 'layernorm',
     entry: 'backward_params',
-    constants: { CW, RL },
     params: params(dims),
     bindings: [dgamma, dbeta, dy, x, mean, rstd],
-    workgroups: grid(Math.ceil(dims.C / CW)),
+    ...colLaunch(dims.C, COLS),
   });
 }

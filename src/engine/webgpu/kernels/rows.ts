@@ -1,5 +1,5 @@
 // Launch geometry shared by the kernels that reduce with shaders/rows.wgsl: rows (softmax, log_softmax, cross_entropy,
-// sequence_logps, ...) and columns (the linear bias gradient).
+// sequence_logps, ...) and columns (the linear bias gradient, layernorm's dgamma and dbeta).
 
 import { grid } from '../context';
 
