@@ -1,12 +1,11 @@
 // Preference losses (TRL dpo_loss conventions): per-pair losses, their mean, rewards, and the mean's gradient (+=).
+// #include rows
 
 // The loss's code and reward rule, from PREFERENCE_LOSSES (src/engine/preference_losses.ts): 0 sigmoid, 1 robust,
 // 2 hinge, 3 ipo, 4 sppo_hard, 5 nca_pair, 6 apo_zero, 7 simpo. A code with no case below gives NaN.
 override LOSS: u32 = 0u;
 // When set, rewards are beta times the policy log-probs, not the log-ratios.
 override REFERENCE_FREE: bool = false;
-// One workgroup walks the batch; a power of two, as the tree reduction halves it.
-override WG: u32 = 256u;
 
 struct Params {
   B: u32,
@@ -33,8 +32,6 @@ struct Params {
 // backward (with forward, for devices limited to 8 storage buffers per stage)
 @group(0) @binding(5) var<storage, read_write> bd_chosen: array<f32>;   // [B]
 @group(0) @binding(6) var<storage, read_write> bd_rejected: array<f32>; // [B]
-
-var<workgroup> partial: array<f32, WG>;
 
 struct Pair {
   loss: f32,
@@ -147,18 +144,11 @@ fn store_forward(i: u32, p: Pair) {
   rejected_rewards[i] = p.rejected_reward;
 }
 
-// Deterministic tree sum of the per-thread partial sums; thread 0 writes the mean.
+// One workgroup walks the batch (TPR = WG): the per-thread partial sums meet in the row tree; thread 0 writes the mean.
 fn write_mean(lid: u32, acc: f32) {
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      partial[lid] = partial[lid] + partial[lid + s];
-    }
-    workgroupBarrier();
-  }
+  let total = row_sum(lid, acc);
   if (lid == 0u) {
-    loss[0] = partial[0] / f32(u.B);
+    loss[0] = total / f32(u.B);
   }
 }
 

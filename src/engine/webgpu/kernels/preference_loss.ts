@@ -3,8 +3,7 @@
 import type { PreferenceAttrs, PreferenceInputs, PreferenceOutputs } from '../../backend';
 import { preferenceLossOf } from '../../preference_losses';
 import { grid, packParams, type GpuContext } from '../context';
-
-const WG = 256;
+import { WG } from './rows';
 
 /**
  * One dispatch when the device binds 10 storage buffers per stage; otherwise (the WebGPU default limit is 8)
