@@ -100,6 +100,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_inde
       }
       workgroupBarrier();
     }
+    // Every reduction in this file runs inside one invocation in index order (here each lane of row i walks the
+    // row's BC scores itself): there are no lanes to merge, so none of the trees of rows.wgsl.
     var mt = NEG;
     for (var jj = 0u; jj < BC; jj = jj + 1u) {
       mt = max(mt, f_s[i * BC + jj]);

@@ -45,7 +45,8 @@ fn main(
     m = max(m, logits[base + j] * u.inv_temp);
   }
   m = row_max(lid, m);
-  // Each lane owns a contiguous chunk; an inclusive scan of the chunk sums orders the chunks.
+  // Each lane owns a contiguous chunk; an inclusive scan of the chunk sums orders the chunks. A scan, not a tree sum
+  // of rows.wgsl: every lane needs the mass before its own chunk, not only the row's total.
   let L = (u.V + WG - 1u) / WG;
   let lo = min(lid * L, u.V);
   let hi = min(lo + L, u.V);
