@@ -109,7 +109,7 @@ fn backward_params(
 ) {
   let lanes = WG / COLS;
   let lane = lid / COLS;
-  let c = flat_group(wid, nwg) * COLS + lid % COLS;
+  let c = col_index(wid, nwg, lid);
   var acc = vec2<f32>(0.0);
   if (c < u.C) {
     for (var r = lane; r < u.R; r = r + lanes) {

@@ -21,7 +21,7 @@ fn bias_grad(
 ) {
   let lanes = WG / COLS;
   let lane = t / COLS;
-  let o = flat_group(wid, nwg) * COLS + t % COLS;
+  let o = col_index(wid, nwg, t);
   var s = 0.0;
   if (o < u.OUT) {
     for (var n = lane; n < u.N; n = n + lanes) {

@@ -21,6 +21,11 @@ fn row_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return flat_group(wid, nwg) * (WG / TPR) + lid / TPR;
 }
 
+// The column an invocation serves under colLaunch: COLS columns per workgroup, its lane being lid / COLS.
+fn col_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return flat_group(wid, nwg) * COLS + lid % COLS;
+}
+
 // Online (max, sum of exp) states of the row's lanes, merged.
 fn row_lse(lid: u32, v: vec2<f32>) -> vec2<f32> {
   red_lse[lid] = v;
