@@ -1,5 +1,9 @@
-// Softmax over the last axis of [R, C] and its backward: TPR invocations per row, tree reductions in workgroup memory.
+// Softmax over the last axis of [R, C], or with LOG its logarithm, and their backward: TPR invocations per row, tree
+// reductions in workgroup memory. Both normalize a row by its log-sum-exp and differ only in what they write, so
+// they share the reductions and the row geometry.
 // #include rows
+
+override LOG: bool = false; // log-softmax: y = log(softmax(x))
 
 struct Params {
   R: u32,
@@ -8,7 +12,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> u: Params;
 
-// ---- forward: y = exp(x - max) / sum(exp(x - max)) ----
+// ---- forward: y = exp(x - max) / sum(exp(x - max)), with LOG y = x - max - log(sum(exp(x - max))) ----
 @group(0) @binding(1) var<storage, read_write> y: array<f32>; // [R, C]
 @group(0) @binding(2) var<storage, read> x: array<f32>;       // [R, C]
 
@@ -28,13 +32,20 @@ fn forward(
     st = lse_add(st, x[base + c]);
   }
   st = row_lse(lid, st);
-  let inv = 1.0 / st.y;
-  for (var c = lane; c < n; c = c + TPR) {
-    y[base + c] = exp(x[base + c] - st.x) * inv;
+  if (LOG) {
+    let lse = st.x + log(st.y);
+    for (var c = lane; c < n; c = c + TPR) {
+      y[base + c] = x[base + c] - lse;
+    }
+  } else {
+    let inv = 1.0 / st.y;
+    for (var c = lane; c < n; c = c + TPR) {
+      y[base + c] = exp(x[base + c] - st.x) * inv;
+    }
   }
 }
 
-// ---- backward: dx += y * (dy - sum(dy * y)) ----
+// ---- backward: dx += y * (dy - sum(dy * y)), with LOG dx += dy - exp(y) * sum(dy) ----
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>; // [R, C]
 @group(0) @binding(2) var<storage, read> dy: array<f32>;       // [R, C]
 @group(0) @binding(3) var<storage, read> by: array<f32>;       // [R, C] the forward output
@@ -51,11 +62,19 @@ fn backward(
   let base = row * u.C;
   var acc = 0.0;
   for (var c = lane; c < n; c = c + TPR) {
-    acc = acc + dy[base + c] * by[base + c];
+    if (LOG) {
+      acc = acc + dy[base + c];
+    } else {
+      acc = acc + dy[base + c] * by[base + c];
+    }
   }
-  let dot = row_sum(lid, acc);
+  let total = row_sum(lid, acc);
   for (var c = lane; c < n; c = c + TPR) {
     let i = base + c;
-    dx[i] = dx[i] + by[i] * (dy[i] - dot);
+    if (LOG) {
+      dx[i] = dx[i] + dy[i] - exp(by[i]) * total;
+    } else {
+      dx[i] = dx[i] + by[i] * (dy[i] - total);
+    }
   }
 }

@@ -11,7 +11,7 @@ import { runOn, spread } from '../helpers/rows';
 type F64 = Float64Array;
 
 export interface RowNormalization {
-  /** The op's name: its fixtures' prefix and shader. */
+  /** The op's name: its fixtures' prefix. */
   name: 'softmax' | 'log_softmax';
   forward(be: Backend, y: Tensor, x: Tensor, dims: RowDims): void;
   backward(be: Backend, dx: Tensor, dy: Tensor, y: Tensor, dims: RowDims): void;

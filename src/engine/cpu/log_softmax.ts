@@ -1,4 +1,4 @@
-// CPU twin of shaders/log_softmax.wgsl.
+// CPU twin of shaders/softmax.wgsl with LOG (log-softmax).
 
 import type { RowDims } from '../backend';
 import type { F } from './types';
