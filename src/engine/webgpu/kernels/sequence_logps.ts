@@ -5,6 +5,16 @@ import type { SequenceDims, Tensor } from '../../backend';
 import { packParams, type GpuContext } from '../context';
 import { rowLaunch } from './rows';
 
+/** One uniform layout serves every entry: B sequences of T tokens over a V-wide vocabulary. */
+function sequenceParams(B: number, T: number, V: number): ArrayBuffer {
+  return packParams([
+    ['u32', B * T],
+    ['u32', T],
+    ['u32', V],
+    ['u32', B],
+  ]);
+}
+
 export function sequenceLogpsForward(
   ctx: GpuContext,
   logps: Tensor,
@@ -13,12 +23,7 @@ export function sequenceLogpsForward(
   mask: Tensor,
   { B, T, V, average }: SequenceDims,
 ): void {
-  const params = packParams([
-    ['u32', B * T],
-    ['u32', T],
-    ['u32', V],
-    ['u32', B],
-  ]);
+  const params = sequenceParams(B, T, V);
   const tok = ctx.scratch('sequence_logps:tok', B * T);
   ctx.dispatch({
     shader: 'sequence_logps',
@@ -48,12 +53,7 @@ export function sequenceLogpsBackward(
   mask: Tensor,
   { B, T, V, average }: SequenceDims,
 ): void {
-  const params = packParams([
-    ['u32', B * T],
-    ['u32', T],
-    ['u32', V],
-    ['u32', B],
-  ]);
+  const params = sequenceParams(B, T, V);
   let coef = dlogps;
   if (average) {
     coef = ctx.scratch('sequence_logps:coef', B);
