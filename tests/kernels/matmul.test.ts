@@ -6,7 +6,7 @@ import type { Backend, MatmulDims } from '../../src/engine/backend';
 import { matmulBackward as composedBackward } from '../../src/engine/ops';
 import { matmulBackward, matmulForward } from '../../src/engine/cpu/matmul';
 import type { WebGPUBackend } from '../../src/engine/webgpu/backend';
-import { MATMUL_VARIANT, matmulWith, type MatmulVariant } from '../../src/engine/webgpu/kernels/matmul';
+import { MATMUL_VARIANT, matmul, type MatmulVariant } from '../../src/engine/webgpu/kernels/matmul';
 import { fixtures, fixtureTests, randn, webgpu } from '../helpers/backends';
 import { expectClose, finiteDiff } from '../helpers/numeric';
 
@@ -39,7 +39,7 @@ async function product(
   const a = be.tensor(transA ? [K, M] : [M, K], { data: A, label: 'a' });
   const b = be.tensor(transB ? [N, K] : [K, N], { data: B, label: 'b' });
   const c = be.tensor([M, N], { data: C0, label: 'c' });
-  if (variant) matmulWith(variant, (be as WebGPUBackend).ctx, c, a, b, dims);
+  if (variant) matmul((be as WebGPUBackend).ctx, c, a, b, dims, null, variant);
   else be.matmul(c, a, b, dims);
   const out = (await be.read(c)) as Float32Array;
   for (const t of [a, b, c]) be.release(t);

@@ -2,7 +2,7 @@
 // the faster for this adapter. Short (a few dispatches of each), cached per adapter for the page or process.
 
 import type { MatmulVariant } from './kernels/matmul';
-import { MATMUL_VARIANT, matmulWith } from './kernels/matmul';
+import { MATMUL_VARIANT, matmul } from './kernels/matmul';
 import type { WebGPUBackend } from './backend';
 
 export const MATMUL_VARIANTS: readonly MatmulVariant[] = ['register', 'tiled'];
@@ -71,7 +71,7 @@ export async function autotuneMatmul(
     const gflops: Partial<Record<MatmulVariant, number>> = {};
     try {
       for (const v of MATMUL_VARIANTS) {
-        matmulWith(v, be.ctx, c, a, b, { M: n, K: n, N: n }); // warm-up: pipeline compilation
+        matmul(be.ctx, c, a, b, { M: n, K: n, N: n }, null, v); // warm-up: pipeline compilation
         await be.sync();
       }
       const rates: Record<MatmulVariant, number[]> = { register: [], tiled: [] };
@@ -79,7 +79,7 @@ export async function autotuneMatmul(
       for (let r = 0; r < 3; r++) {
         for (const v of MATMUL_VARIANTS) {
           const t0 = performance.now();
-          for (let i = 0; i < batch; i++) matmulWith(v, be.ctx, c, a, b, { M: n, K: n, N: n });
+          for (let i = 0; i < batch; i++) matmul(be.ctx, c, a, b, { M: n, K: n, N: n }, null, v);
           await be.sync();
           const s = Math.max(performance.now() - t0, 1e-3) / 1000;
           rates[v].push((2 * n ** 3 * batch) / s / 1e9);

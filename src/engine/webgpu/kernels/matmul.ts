@@ -25,7 +25,10 @@ function check(t: Tensor, need: number, what: string): void {
   if (t.size < need) throw new Error(`matmul: ${what} ${t.label} has ${t.size} elements, needs ${need}`);
 }
 
-/** c[M,N] (+)= op(a) op(b), plus bias[N] on every row when given (linear's forward). */
+/**
+ * c[M,N] (+)= op(a) op(b), plus bias[N] on every row when given (linear's forward), by the adapter's entry point
+ * unless one is chosen (tests and the benchmark run both).
+ */
 export function matmul(
   ctx: GpuContext,
   c: Tensor,
@@ -33,19 +36,7 @@ export function matmul(
   b: Tensor,
   dims: MatmulDims,
   bias: Tensor | null = null,
-): void {
-  matmulWith(ctx.matmulVariant ?? MATMUL_VARIANT, ctx, c, a, b, dims, bias);
-}
-
-/** matmul with a chosen entry point (tests and the benchmark run both). */
-export function matmulWith(
-  variant: MatmulVariant,
-  ctx: GpuContext,
-  c: Tensor,
-  a: Tensor,
-  b: Tensor,
-  dims: MatmulDims,
-  bias: Tensor | null = null,
+  variant: MatmulVariant = ctx.matmulVariant ?? MATMUL_VARIANT,
 ): void {
   const { M, K, N, transA = false, transB = false, accumulate = false } = dims;
   check(c, M * N, 'c');
