@@ -3,34 +3,36 @@
 import type { Tensor } from '../../backend';
 import { grid, packParams, type GpuContext } from '../context';
 
-export function embeddingForward(ctx: GpuContext, out: Tensor, table: Tensor, idx: Tensor, C: number): void {
-  const N = idx.size;
-  const V = table.size / C;
+/** Either entry over N lookups of C-wide rows from a V-row table, `invocations` invocations in all. */
+function dispatch(
+  ctx: GpuContext,
+  entry: 'forward' | 'backward',
+  bindings: readonly Tensor[],
+  N: number,
+  C: number,
+  V: number,
+  invocations: number,
+): void {
   ctx.dispatch({
     shader: 'embedding',
-    entry: 'forward',
+    entry,
     params: packParams([
       ['u32', N],
       ['u32', C],
       ['u32', V],
     ]),
-    bindings: [out, table, idx],
-    workgroups: grid((N * C) / 256),
+    bindings,
+    workgroups: grid(invocations / 256),
   });
 }
 
-export function embeddingBackward(ctx: GpuContext, dtable: Tensor, dout: Tensor, idx: Tensor, C: number): void {
+export function embeddingForward(ctx: GpuContext, out: Tensor, table: Tensor, idx: Tensor, C: number): void {
   const N = idx.size;
+  dispatch(ctx, 'forward', [out, table, idx], N, C, table.size / C, N * C);
+}
+
+/** The scatter-add runs over the table, so that each entry sums its lookups in order without atomics. */
+export function embeddingBackward(ctx: GpuContext, dtable: Tensor, dout: Tensor, idx: Tensor, C: number): void {
   const V = dtable.size / C;
-  ctx.dispatch({
-    shader: 'embedding',
-    entry: 'backward',
-    params: packParams([
-      ['u32', N],
-      ['u32', C],
-      ['u32', V],
-    ]),
-    bindings: [dtable, dout, idx],
-    workgroups: grid((V * C) / 256),
-  });
+  dispatch(ctx, 'backward', [dtable, dout, idx], idx.size, C, V, V * C);
 }
