@@ -123,11 +123,7 @@ export class RewardModelStageRunner extends SequenceStage {
       tokenMlpBackward(be, s, rm.grads, rm.params, winR, wr);
       tokenMlpBackward(be, s, rm.grads, rm.params, winC, wc);
       rm.arena.step(this.clock, st.optimizer);
-      this.logMetric(0, out.losses);
-      this.logMetric(1, out.chosenRewards);
-      this.logMetric(2, out.rejectedRewards);
-      this.logMetric(3, out.chosenRewards, out.rejectedRewards, 'diff');
-      this.logMetric(4, out.chosenRewards, out.rejectedRewards, 'greater');
+      this.logPairMetrics(out);
     };
   }
 

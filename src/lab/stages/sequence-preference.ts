@@ -214,11 +214,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
       tokenMlpBackward(be, s, policy.grads, policy.params, winC, wc);
       policy.arena.step(this.clock, st.optimizer);
       // Metrics, in PREFERENCE_STEP_METRICS order.
-      this.logMetric(0, out.losses);
-      this.logMetric(1, out.chosenRewards);
-      this.logMetric(2, out.rejectedRewards);
-      this.logMetric(3, out.chosenRewards, out.rejectedRewards, 'diff');
-      this.logMetric(4, out.chosenRewards, out.rejectedRewards, 'greater');
+      this.logPairMetrics(out);
       this.logMetric(5, pc);
       this.logMetric(6, pr);
     };

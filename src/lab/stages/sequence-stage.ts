@@ -2,7 +2,7 @@
 // trained its models), records its step once and replays it, logs per-step metrics on the device, and computes
 // period metrics at each read-back from an evaluation program (held-out oracle data and fresh samples).
 
-import type { Backend, MetricMode, Program, Tensor } from '../../engine/backend';
+import type { Backend, MetricMode, PreferenceOutputs, Program, Tensor } from '../../engine/backend';
 import type { ExperimentConfig } from '../config';
 import { RecordedStage, type SequencesSnapshot } from '../stage';
 import { tokenMlpForward, type TokenMlp, type TokenMlpTensors, type TokenMlpWork } from '../models/token-mlp';
@@ -49,6 +49,15 @@ export abstract class SequenceStage extends RecordedStage {
   /** Issue the per-step metric of column `slot` into the device-side history. */
   protected logMetric(slot: number, a: Tensor, b: Tensor | null = null, mode: MetricMode = 'mean'): void {
     this.be.logMetric(this.history, a, b, this.clock, this.at(slot, mode));
+  }
+
+  /** A pairwise loss's per-step metrics into columns 0-4, where the reward-model and preference stages both log them. */
+  protected logPairMetrics(out: PreferenceOutputs): void {
+    this.logMetric(0, out.losses);
+    this.logMetric(1, out.chosenRewards);
+    this.logMetric(2, out.rejectedRewards);
+    this.logMetric(3, out.chosenRewards, out.rejectedRewards, 'diff');
+    this.logMetric(4, out.chosenRewards, out.rejectedRewards, 'greater');
   }
 
   protected model(name: string): TokenMlp {
