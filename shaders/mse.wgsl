@@ -2,6 +2,8 @@
 
 // #include rows
 
+override GRAD: bool = false; // also accumulate the gradient into dpred
+
 struct Params {
   n: u32,      // elements of pred and target
   groups: u32, // workgroups of this launch; each strides over the elements by groups * WG
@@ -11,40 +13,25 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> u: Params;
 
-// ---- forward: out[g] = post * sum over this workgroup's elements of (pred - target)^2 ----
+// ---- out[g] = post * sum over this workgroup's elements of (pred - target)^2; with GRAD the same pass also adds
+// dpred += grad * (pred - target), so the backward reads pred and target only once ----
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<storage, read> pred: array<f32>;
-@group(0) @binding(3) var<storage, read> tgt: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dpred: array<f32>; // a stand-in without GRAD
+@group(0) @binding(3) var<storage, read> pred: array<f32>;
+@group(0) @binding(4) var<storage, read> tgt: array<f32>;
 
 @compute @workgroup_size(WG)
-fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
   for (var i = wid.x * WG + lid; i < u.n; i = i + u.groups * WG) {
     let d = pred[i] - tgt[i];
     acc = acc + d * d;
+    if (GRAD) {
+      dpred[i] = dpred[i] + u.grad * d;
+    }
   }
   let total = row_sum(lid, acc);
   if (lid == 0u) {
     out[wid.x] = u.post * total;
-  }
-}
-
-// ---- forward and backward: the same, and dpred += grad * (pred - target) on the way ----
-@group(0) @binding(1) var<storage, read_write> g_out: array<f32>;
-@group(0) @binding(2) var<storage, read_write> g_dpred: array<f32>;
-@group(0) @binding(3) var<storage, read> g_pred: array<f32>;
-@group(0) @binding(4) var<storage, read> g_target: array<f32>;
-
-@compute @workgroup_size(WG)
-fn forward_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  var acc = 0.0;
-  for (var i = wid.x * WG + lid; i < u.n; i = i + u.groups * WG) {
-    let d = g_pred[i] - g_target[i];
-    acc = acc + d * d;
-    g_dpred[i] = g_dpred[i] + u.grad * d;
-  }
-  let total = row_sum(lid, acc);
-  if (lid == 0u) {
-    g_out[wid.x] = u.post * total;
   }
 }

@@ -21,15 +21,14 @@ export function mse(
   const out = groups === 1 ? loss : partials(ctx);
   ctx.dispatch({
     shader: 'mse',
-    entry: dpred ? 'forward_backward' : 'forward',
-    constants: { WG },
+    constants: { WG, GRAD: +(dpred !== null) },
     params: packParams([
       ['u32', n],
       ['u32', groups],
       ['f32', groups === 1 ? 1 / n : 1],
       ['f32', (2 * scale) / n],
     ]),
-    bindings: dpred ? [out, dpred, pred, target] : [out, pred, target],
+    bindings: [out, dpred ?? ctx.scratch('mse:no-grad', 1), pred, target],
     workgroups: [groups],
   });
   if (groups > 1) sumLaunch(ctx, loss, out, groups, 1, 1 / n, false);
