@@ -1,7 +1,7 @@
 // Square f32 matmul throughput on the Dawn backend at 256, 512 and 1024 (run: npx tsx scripts/matmul-gflops.ts).
 
 import { createNodeWebGPUBackend } from '../src/engine/node';
-import { MATMUL_VARIANT, matmulWith, type MatmulVariant } from '../src/engine/webgpu/kernels/matmul';
+import { MATMUL_VARIANT, matmul, type MatmulVariant } from '../src/engine/webgpu/kernels/matmul';
 
 const SIZES = [256, 512, 1024];
 const REPEATS = 5;
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
       const b = be.tensor([n, n], { data: data(2), label: 'b' });
       const c = be.tensor([n, n], { label: 'c' });
       const dims = { M: n, K: n, N: n };
-      const run = () => matmulWith(variant, be.ctx, c, a, b, dims);
+      const run = () => matmul(be.ctx, c, a, b, dims, null, variant);
       // Warm up (pipeline compilation, bind group) and estimate one dispatch to size the timed batches.
       run();
       await be.sync();
