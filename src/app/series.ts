@@ -26,11 +26,26 @@ export interface ChartSpec {
   series: Series[];
   /** Points over all series: the chart's size for tests and read-outs. */
   points: number;
+  /** The first run's stages on the step axis, from its config: where each starts and ends. */
+  stages: StageSpan[];
+}
+
+export interface StageSpan {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** Each stage's steps on the run's step axis: (start, end], stages one after another. */
+export function stageSpans(stages: readonly { name: string; steps: number }[]): StageSpan[] {
+  let at = 0;
+  return stages.map((s) => ({ name: s.name, start: at, end: (at += s.steps) }));
 }
 
 /** Charts with data, in registry order; each has the series of its metrics in every run that logged them. */
 export function buildCharts(runs: readonly SeriesRun[]): ChartSpec[] {
   const charts = new Map<string, ChartSpec>();
+  const stages = runs.length ? stageSpans(runs[0].stages) : [];
   const compare = runs.length > 1;
   runs.forEach((run, ri) => {
     const offsets = stageOffsets(run.stages);
@@ -61,7 +76,7 @@ export function buildCharts(runs: readonly SeriesRun[]): ChartSpec[] {
       if (!s) continue;
       let c = charts.get(def.chart);
       if (!c) {
-        c = { chart: def.chart, unit: def.unit, metrics: [], series: [], points: 0 };
+        c = { chart: def.chart, unit: def.unit, metrics: [], series: [], points: 0, stages };
         charts.set(def.chart, c);
       }
       if (!c.metrics.includes(def)) c.metrics.push(def);
@@ -85,4 +100,28 @@ export function nearest(xs: readonly number[], x: number): number {
   }
   if (lo > 0 && Math.abs(xs[lo - 1] - x) <= Math.abs(xs[lo] - x)) return lo - 1;
   return lo;
+}
+
+/**
+ * A chart's step axis: from the start of the stage its first point is in (so a rule marks where that stage
+ * began) to its last point; a single point gets a unit-wide axis.
+ */
+export function stepDomain(series: readonly Series[], stages: readonly StageSpan[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    if (!s.xs.length) continue;
+    lo = Math.min(lo, s.xs[0]);
+    hi = Math.max(hi, s.xs[s.xs.length - 1]);
+  }
+  if (lo === Infinity) return [0, 1];
+  const first = stages.find((st) => st.start < lo && lo <= st.end);
+  if (first && stages.length > 1) lo = first.start;
+  return [lo, hi > lo ? hi : lo + 1];
+}
+
+/** The stages whose start falls on the axis: each gets a rule and its name. A single stage has no boundary. */
+export function stageMarks(stages: readonly StageSpan[], [lo, hi]: readonly [number, number]): StageSpan[] {
+  if (stages.length < 2) return [];
+  return stages.filter((st) => st.start >= lo && st.start < hi);
 }

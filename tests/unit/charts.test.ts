@@ -1,0 +1,73 @@
+// The charts' pure logic: stage spans and rules on the step axis, and where their labels go.
+import { describe, expect, it } from 'vitest';
+import { labelWidth, placeStageLabels } from '../../src/app/chart-layout';
+import { stageMarks, stageSpans, stepDomain, type Series } from '../../src/app/series';
+
+const series = (xs: number[]): Series => ({ key: 'k', metric: 'loss', run: 0, label: 'loss', xs, ys: xs.map(() => 1) });
+
+describe('stage boundaries', () => {
+  const stages = stageSpans([
+    { name: 'sft', steps: 400 },
+    { name: 'distill', steps: 300 },
+  ]);
+
+  it('places each stage after the ones before it', () => {
+    expect(stages).toEqual([
+      { name: 'sft', start: 0, end: 400 },
+      { name: 'distill', start: 400, end: 700 },
+    ]);
+  });
+
+  it('starts the axis where the stage of the first point starts, and marks every stage start on it', () => {
+    expect(stepDomain([series([25, 50, 425])], stages)).toEqual([0, 425]);
+    expect(stageMarks(stages, [0, 425]).map((s) => s.name)).toEqual(['sft', 'distill']);
+    // A metric only the second stage logs: its axis starts at that stage, with its rule.
+    expect(stepDomain([series([401, 402, 500])], stages)).toEqual([400, 500]);
+    expect(stageMarks(stages, [400, 500]).map((s) => s.name)).toEqual(['distill']);
+    // A stage that has not started yet is not marked.
+    expect(stageMarks(stages, [0, 300]).map((s) => s.name)).toEqual(['sft']);
+  });
+
+  it('marks nothing on a single-stage run and gives an empty chart a unit axis', () => {
+    const one = stageSpans([{ name: 'dpo', steps: 400 }]);
+    expect(stageMarks(one, stepDomain([series([10, 20])], one))).toEqual([]);
+    expect(stepDomain([series([10, 20])], one)).toEqual([10, 20]);
+    expect(stepDomain([], one)).toEqual([0, 1]);
+    expect(stepDomain([series([7])], one)).toEqual([7, 8]);
+  });
+});
+
+describe('stage labels', () => {
+  it('sits right of its rule, or left of it where the plot ends', () => {
+    const [a, b] = placeStageLabels(
+      [
+        { x: 60, text: 'teacher' },
+        { x: 400, text: 'dmd' },
+      ],
+      406,
+    );
+    expect(a).toEqual({ x: 63, anchor: 'start', row: 0 });
+    expect(b).toEqual({ x: 397, anchor: 'end', row: 0 });
+  });
+
+  it('moves a label that would overlap the previous one to the second row, then back to the first', () => {
+    const placed = placeStageLabels(
+      [
+        { x: 60, text: 'teacher' },
+        { x: 80, text: 'dmd' },
+        { x: 200, text: 'dpo' },
+      ],
+      406,
+    );
+    expect(placed.map((p) => p.row)).toEqual([0, 1, 0]);
+    expect(labelWidth('teacher')).toBeGreaterThan(20);
+  });
+
+  it('shares the second row once both are full', () => {
+    const placed = placeStageLabels(
+      [0, 5, 10, 15].map((x) => ({ x: 60 + x, text: 'stage' })),
+      406,
+    );
+    expect(placed.map((p) => p.row)).toEqual([0, 1, 0, 1]);
+  });
+});
