@@ -1,5 +1,4 @@
-// Training progress on the UI thread: a steps-per-second meter over a sliding window, and the global x position
-// of a stage's step (stages run one after another). Pure: unit-tested.
+// Training progress on the UI thread: a steps-per-second meter over a sliding window. Pure: unit-tested.
 
 /** Steps per second over the last `windowMs` of (time, steps done) samples. */
 export class RateMeter {
@@ -26,15 +25,4 @@ export class RateMeter {
     if (!first || last === first || last.t <= first.t) return 0;
     return ((last.done - first.done) * 1000) / (last.t - first.t);
   }
-}
-
-/** Where each stage starts on the run's step axis: stage name -> steps of the stages before it. */
-export function stageOffsets(stages: readonly { name: string; steps: number }[]): Map<string, number> {
-  const out = new Map<string, number>();
-  let at = 0;
-  for (const s of stages) {
-    if (!out.has(s.name)) out.set(s.name, at);
-    at += s.steps;
-  }
-  return out;
 }

@@ -1,22 +1,45 @@
-// From metric rows to chart series: metrics grouped by the registry's `chart` field, one series per metric and run,
-// x on the run's step axis. Pure: unit-tested.
+// From metric rows to chart series: metrics grouped by the registry's `chart` field, one series per metric, model
+// and run, x on the run's step axis, in pieces of one stage each. Pure: unit-tested.
+import type { Stage } from '../lab/config';
+import { metricModel } from '../lab/metric-models';
 import { METRICS, type MetricDef, type MetricName, type MetricRow } from '../lab/metrics';
-import { stageOffsets } from './progress';
 
 export interface SeriesRun {
   /** Shown in the legend when several runs are compared. */
   label: string;
   rows: readonly MetricRow[];
-  stages: readonly { name: string; steps: number }[];
+  stages: readonly Stage[];
+}
+
+export interface StageSpan {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** The points of a series one stage logged: indices [from, to) of its xs, within the stage's span of steps. */
+export interface Piece {
+  from: number;
+  to: number;
+  span: StageSpan;
 }
 
 export interface Series {
   key: string;
   metric: MetricName;
+  /** The model the metric measures in these stages (teacher, student, policy, hybrid, ...). */
+  model: string;
   run: number;
+  /** The model, and the run's label when runs are compared: what the legend writes after the metric. */
+  owner: string;
+  /** The metric and its owner, in one line. */
   label: string;
+  /** Colour index within the chart: one per metric and model, shared by the runs compared. */
+  hue: number;
   xs: number[];
   ys: number[];
+  /** One piece per stage: lines break between stages, so a line never joins two objectives or models. */
+  pieces: Piece[];
 }
 
 export interface ChartSpec {
@@ -30,55 +53,71 @@ export interface ChartSpec {
   stages: StageSpan[];
 }
 
-export interface StageSpan {
-  name: string;
-  start: number;
-  end: number;
-}
-
 /** Each stage's steps on the run's step axis: (start, end], stages one after another. */
 export function stageSpans(stages: readonly { name: string; steps: number }[]): StageSpan[] {
   let at = 0;
   return stages.map((s) => ({ name: s.name, start: at, end: (at += s.steps) }));
 }
 
+/** The series of one run, by metric and model, in registry order and then in the order the stages logged them. */
+function runSeries(run: SeriesRun, ri: number, compare: boolean): Series[] {
+  const spans = stageSpans(run.stages);
+  const stageIndex = new Map<string, number>();
+  run.stages.forEach((s, i) => stageIndex.has(s.name) || stageIndex.set(s.name, i));
+  const byKey = new Map<string, Series>();
+  const models = new Map<string, string>();
+  const modelOf = (si: number, metric: MetricName) => {
+    const k = `${si}:${metric}`;
+    let m = models.get(k);
+    if (m === undefined) models.set(k, (m = metricModel(run.stages[si], metric)));
+    return m;
+  };
+  for (const row of run.rows) {
+    const si = stageIndex.get(row.stage) ?? 0;
+    const span = spans[si];
+    const x = (span?.start ?? 0) + row.step;
+    for (const def of METRICS) {
+      const y = row[def.name];
+      if (typeof y !== 'number') continue;
+      const model = run.stages[si] ? modelOf(si, def.name) : '';
+      const key = `${ri}:${def.name}:${model}`;
+      let s = byKey.get(key);
+      if (!s) {
+        const owner = [model, compare ? run.label : ''].filter(Boolean).join(' · ');
+        const label = owner ? `${def.name} · ${owner}` : def.name;
+        s = { key, metric: def.name, model, run: ri, owner, label, hue: 0, xs: [], ys: [], pieces: [] };
+        byKey.set(key, s);
+      }
+      const last = s.pieces[s.pieces.length - 1];
+      if (last?.span === span) last.to++;
+      else s.pieces.push({ from: s.xs.length, to: s.xs.length + 1, span });
+      s.xs.push(x);
+      s.ys.push(y);
+    }
+  }
+  const order = new Map(METRICS.map((m, i) => [m.name, i]));
+  return [...byKey.values()].sort((a, b) => order.get(a.metric)! - order.get(b.metric)!);
+}
+
 /** Charts with data, in registry order; each has the series of its metrics in every run that logged them. */
 export function buildCharts(runs: readonly SeriesRun[]): ChartSpec[] {
   const charts = new Map<string, ChartSpec>();
+  const hues = new Map<string, Map<string, number>>();
   const stages = runs.length ? stageSpans(runs[0].stages) : [];
-  const compare = runs.length > 1;
+  const defs = new Map(METRICS.map((m) => [m.name, m]));
   runs.forEach((run, ri) => {
-    const offsets = stageOffsets(run.stages);
-    const byMetric = new Map<MetricName, Series>();
-    for (const row of run.rows) {
-      const x = (offsets.get(row.stage) ?? 0) + row.step;
-      for (const def of METRICS) {
-        const y = row[def.name];
-        if (typeof y !== 'number') continue;
-        let s = byMetric.get(def.name);
-        if (!s) {
-          s = {
-            key: `${ri}:${def.name}`,
-            metric: def.name,
-            run: ri,
-            label: compare ? `${def.name} · ${run.label}` : def.name,
-            xs: [],
-            ys: [],
-          };
-          byMetric.set(def.name, s);
-        }
-        s.xs.push(x);
-        s.ys.push(y);
-      }
-    }
-    for (const def of METRICS) {
-      const s = byMetric.get(def.name);
-      if (!s) continue;
+    for (const s of runSeries(run, ri, runs.length > 1)) {
+      const def = defs.get(s.metric)!;
       let c = charts.get(def.chart);
       if (!c) {
         c = { chart: def.chart, unit: def.unit, metrics: [], series: [], points: 0, stages };
         charts.set(def.chart, c);
+        hues.set(def.chart, new Map());
       }
+      const hue = hues.get(def.chart)!;
+      const k = `${s.metric}:${s.model}`;
+      if (!hue.has(k)) hue.set(k, hue.size);
+      s.hue = hue.get(k)!;
       if (!c.metrics.includes(def)) c.metrics.push(def);
       c.series.push(s);
       c.points += s.xs.length;
@@ -88,18 +127,27 @@ export function buildCharts(runs: readonly SeriesRun[]): ChartSpec[] {
   return order.flatMap((name) => (charts.has(name) ? [charts.get(name)!] : []));
 }
 
-/** Index of the point of sorted `xs` closest to x. */
-export function nearest(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length - 1;
-  if (hi < 0) return -1;
+/** Index of the point of sorted `xs[from, to)` closest to x (-1 for none). */
+export function nearest(xs: readonly number[], x: number, from = 0, to = xs.length): number {
+  let lo = from;
+  let hi = to - 1;
+  if (hi < lo) return -1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (xs[mid] < x) lo = mid + 1;
     else hi = mid;
   }
-  if (lo > 0 && Math.abs(xs[lo - 1] - x) <= Math.abs(xs[lo] - x)) return lo - 1;
+  if (lo > from && Math.abs(xs[lo - 1] - x) <= Math.abs(xs[lo] - x)) return lo - 1;
   return lo;
+}
+
+/**
+ * The point a read-out shows for a series at a step: the nearest one logged in the stage that step is in, or -1
+ * where the series has no point in that stage (the teacher's nll/model is not read out in the student's stage).
+ */
+export function pointAt(s: Series, step: number): number {
+  const piece = s.pieces.find((p) => p.span.start < step && step <= p.span.end);
+  return piece ? nearest(s.xs, step, piece.from, piece.to) : -1;
 }
 
 /**

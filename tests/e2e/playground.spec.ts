@@ -113,8 +113,8 @@ test('a saved run survives a reload; an exported bundle imports as the same run'
   // Compare: the saved run overlaid on the same charts as the open one.
   await page.getByLabel(`Compare ${name} on the charts`).check();
   const legend = page.locator('[data-chart="Loss"] .legend');
-  await expect(legend).toContainText('loss · this run');
-  await expect(legend).toContainText(`loss · ${name}`);
+  await expect(legend).toContainText('policy · this run');
+  await expect(legend).toContainText(`policy · ${name}`);
   await expect(page.locator('[data-chart="Loss"]')).toHaveAttribute('data-points', '80');
   await page.getByLabel(`Compare ${name} on the charts`).uncheck();
 

@@ -20,7 +20,7 @@ import {
 import { formatEta, formatRate, formatValue } from '../../src/app/format';
 import { formSections, readNumber, setIn, sliderOf, type FormField } from '../../src/app/form';
 import { renderMarkdown } from '../../src/app/markdown';
-import { RateMeter, stageOffsets } from '../../src/app/progress';
+import { RateMeter } from '../../src/app/progress';
 import { buildCharts, nearest } from '../../src/app/series';
 import { scatterExtent, sequenceRows } from '../../src/app/snapshot';
 import { newRunKey } from '../../src/app/store';
@@ -245,29 +245,32 @@ describe('the form generated from the schema', () => {
 });
 
 describe('chart series and progress', () => {
-  it('groups metrics by chart in registry order, x on the run step axis', () => {
+  const stagesOf = (preset: string) => parseConfig(PRESETS.find((p) => p.name === preset)!.config).stages;
+
+  it('groups metrics by chart in registry order, x on the run step axis, broken between stages', () => {
+    // dpo-verbosity: sft (300 steps) then dpo, both on the model named policy.
     const charts = buildCharts([
-      {
-        label: 'a',
-        stages: [
-          { name: 'sft', steps: 100 },
-          { name: 'dpo', steps: 50 },
-        ],
-        rows: [{ stage: 'sft', step: 10, loss: 2 }, ...rows],
-      },
+      { label: 'a', stages: stagesOf('dpo-verbosity'), rows: [{ stage: 'sft', step: 10, loss: 2 }, ...rows] },
     ]);
     expect(charts.map((c) => c.chart)).toEqual(['Loss', 'Reward margin', 'KL']);
-    expect(charts[0].series[0].xs).toEqual([10, 101, 102]);
+    const [loss] = charts[0].series;
+    expect(loss.label).toBe('loss · policy');
+    expect(loss.xs).toEqual([10, 301, 302]);
+    expect(loss.pieces.map((p) => [p.from, p.to, p.span.name])).toEqual([
+      [0, 1, 'sft'],
+      [1, 3, 'dpo'],
+    ]);
     expect(charts[0].points).toBe(3);
   });
 
   it('overlays several runs with labels', () => {
-    const stages = [{ name: 'dpo', steps: 2 }];
+    const stages = stagesOf('dpo-bandit');
     const charts = buildCharts([
       { label: 'this run', stages, rows },
       { label: 'saved', stages, rows },
     ]);
-    expect(charts[0].series.map((s) => s.label)).toEqual(['loss · this run', 'loss · saved']);
+    expect(charts[0].series.map((s) => s.label)).toEqual(['loss · policy · this run', 'loss · policy · saved']);
+    expect(charts[0].series.map((s) => s.hue)).toEqual([0, 0]);
   });
 
   it('finds the nearest point', () => {
@@ -276,23 +279,12 @@ describe('chart series and progress', () => {
     expect(nearest([], 3)).toBe(-1);
   });
 
-  it('measures steps per second and places stages', () => {
+  it('measures steps per second', () => {
     const m = new RateMeter(3000);
     m.add(0, 0);
     expect(m.add(1000, 50)).toBe(50);
     expect(m.add(2000, 150)).toBe(75);
     expect(m.add(2500, 0)).toBe(0);
-    expect(
-      stageOffsets([
-        { name: 'a', steps: 3 },
-        { name: 'b', steps: 4 },
-      ]),
-    ).toEqual(
-      new Map([
-        ['a', 0],
-        ['b', 3],
-      ]),
-    );
   });
 });
 

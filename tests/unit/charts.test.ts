@@ -3,7 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { labelWidth, placeStageLabels } from '../../src/app/chart-layout';
 import { stageMarks, stageSpans, stepDomain, type Series } from '../../src/app/series';
 
-const series = (xs: number[]): Series => ({ key: 'k', metric: 'loss', run: 0, label: 'loss', xs, ys: xs.map(() => 1) });
+const series = (xs: number[]): Series => ({
+  key: 'k',
+  metric: 'loss',
+  model: 'policy',
+  run: 0,
+  owner: 'policy',
+  label: 'loss · policy',
+  hue: 0,
+  xs,
+  ys: xs.map(() => 1),
+  pieces: [],
+});
 
 describe('stage boundaries', () => {
   const stages = stageSpans([
