@@ -72,3 +72,12 @@ export function renderMarkdown(text: string): string {
       )
   );
 }
+
+const rendered = new Map<string, string>();
+
+/** renderMarkdown for a text that is drawn again and again (a chart's note, with every metric batch): set once. */
+export function renderMarkdownOnce(text: string): string {
+  let html = rendered.get(text);
+  if (html === undefined) rendered.set(text, (html = renderMarkdown(text)));
+  return html;
+}

@@ -1,5 +1,6 @@
 // From metric rows to chart series: metrics grouped by the registry's `chart` field, one series per metric, model
 // and run, x on the run's step axis, in pieces of one stage each. Pure: unit-tested.
+import { chartNote } from '../lab/chart-notes';
 import type { Stage } from '../lab/config';
 import { metricModel } from '../lab/metric-models';
 import { METRICS, type MetricDef, type MetricName, type MetricRow } from '../lab/metrics';
@@ -45,6 +46,8 @@ export interface Series {
 export interface ChartSpec {
   chart: string;
   unit: string;
+  /** What the chart shows, one line with its formula (Markdown with $math$). */
+  note: string;
   metrics: MetricDef[];
   series: Series[];
   /** Points over all series: the chart's size for tests and read-outs. */
@@ -110,7 +113,15 @@ export function buildCharts(runs: readonly SeriesRun[]): ChartSpec[] {
       const def = defs.get(s.metric)!;
       let c = charts.get(def.chart);
       if (!c) {
-        c = { chart: def.chart, unit: def.unit, metrics: [], series: [], points: 0, stages };
+        c = {
+          chart: def.chart,
+          unit: def.unit,
+          note: chartNote(def.chart),
+          metrics: [],
+          series: [],
+          points: 0,
+          stages,
+        };
         charts.set(def.chart, c);
         hues.set(def.chart, new Map());
       }

@@ -297,6 +297,8 @@ const REGISTRY = [
 
 /** Every metric a run can log, by name. */
 export type MetricName = (typeof REGISTRY)[number]['name'];
+/** Every chart the metrics are grouped into, by name. */
+export type ChartName = (typeof REGISTRY)[number]['chart'];
 
 /** The registry in order: chart order, and the column order of CSV and JSON-lines export. */
 export const METRICS: readonly MetricDef[] = REGISTRY;

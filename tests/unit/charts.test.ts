@@ -1,6 +1,9 @@
-// The charts' pure logic: stage spans and rules on the step axis, and where their labels go.
+// The charts' pure logic: stage spans and rules on the step axis, where their labels go, and each chart's note.
 import { describe, expect, it } from 'vitest';
 import { labelWidth, placeStageLabels } from '../../src/app/chart-layout';
+import { renderMarkdown } from '../../src/app/markdown';
+import { CHART_NOTES, chartNote } from '../../src/lab/chart-notes';
+import { METRICS } from '../../src/lab/metrics';
 import { stageMarks, stageSpans, stepDomain, type Series } from '../../src/app/series';
 
 const series = (xs: number[]): Series => ({
@@ -80,5 +83,21 @@ describe('stage labels', () => {
       406,
     );
     expect(placed.map((p) => p.row)).toEqual([0, 1, 0, 1]);
+  });
+});
+
+describe('chart notes', () => {
+  it('gives every chart of the registry one sentence whose math KaTeX sets without an error', () => {
+    const charts = [...new Set(METRICS.map((m) => m.chart))];
+    expect(Object.keys(CHART_NOTES).sort()).toEqual([...charts].sort());
+    for (const chart of charts) {
+      const note = chartNote(chart);
+      expect(note, chart).toMatch(/^\S.*[.]$/);
+      expect(note.split('. ').length, `${chart}: one sentence`).toBe(1);
+      const html = renderMarkdown(note);
+      expect(html, chart).not.toContain('katex-error');
+      if (note.includes('$')) expect(html, chart).toContain('class="katex"');
+    }
+    expect(chartNote('constructor')).toBe('');
   });
 });
