@@ -184,3 +184,33 @@ export function stageMarks(stages: readonly StageSpan[], [lo, hi]: readonly [num
   if (stages.length < 2) return [];
   return stages.filter((st) => st.start >= lo && st.start < hi);
 }
+
+/** Every step some series of the chart logged, sorted: where the keyboard cursor can stop. */
+export function loggedSteps(series: readonly Series[]): number[] {
+  const all = new Set<number>();
+  for (const s of series) for (const x of s.xs) all.add(x);
+  return [...all].sort((a, b) => a - b);
+}
+
+/**
+ * Where a key moves the read-out cursor on the logged steps: one logged step left or right, Home and End to the
+ * ends; null for a key that does not move it. No cursor reads the latest step, so the first step left goes to the
+ * one before it.
+ */
+export function stepAfterKey(steps: readonly number[], at: number | null, key: string): number | null {
+  if (!steps.length) return null;
+  const last = steps[steps.length - 1];
+  const from = at ?? last;
+  switch (key) {
+    case 'Home':
+      return steps[0];
+    case 'End':
+      return last;
+    case 'ArrowRight':
+      return steps.find((s) => s > from) ?? last;
+    case 'ArrowLeft':
+      return steps.findLast((s) => s < from) ?? steps[0];
+    default:
+      return null;
+  }
+}

@@ -16,7 +16,7 @@ test('screenshots of the main screens', async ({ page }) => {
   await page.getByRole('button', { name: 'Save this run' }).click();
   await expect(page.getByTestId('saved-run')).toHaveCount(1);
   await page.getByRole('heading', { name: 'Metrics' }).scrollIntoViewIfNeeded();
-  const loss = page.locator('[data-chart="Loss"] svg[role="img"]');
+  const loss = page.locator('[data-chart="Loss"] svg[role="slider"]');
   const box = await loss.boundingBox();
   if (box) await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
   await expect(page.locator('[data-chart="Loss"] .readout')).toContainText('step');

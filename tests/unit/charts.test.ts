@@ -1,10 +1,11 @@
-// The charts' pure logic: stage spans and rules on the step axis, where their labels go, and each chart's note.
+// The charts' pure logic: stage spans and rules on the step axis, where their labels go, each chart's note, and
+// how keys move the read-out.
 import { describe, expect, it } from 'vitest';
 import { labelWidth, placeStageLabels } from '../../src/app/chart-layout';
 import { renderMarkdown } from '../../src/app/markdown';
 import { CHART_NOTES, chartNote } from '../../src/lab/chart-notes';
 import { METRICS } from '../../src/lab/metrics';
-import { stageMarks, stageSpans, stepDomain, type Series } from '../../src/app/series';
+import { loggedSteps, stageMarks, stageSpans, stepAfterKey, stepDomain, type Series } from '../../src/app/series';
 
 const series = (xs: number[]): Series => ({
   key: 'k',
@@ -99,5 +100,32 @@ describe('chart notes', () => {
       if (note.includes('$')) expect(html, chart).toContain('class="katex"');
     }
     expect(chartNote('constructor')).toBe('');
+  });
+});
+
+describe('the read-out by keys', () => {
+  const steps = loggedSteps([series([10, 20, 30]), series([1, 2, 20])]);
+
+  it('stops on every step some series logged', () => {
+    expect(steps).toEqual([1, 2, 10, 20, 30]);
+  });
+
+  it('moves one logged step with the arrows and to the ends with Home and End', () => {
+    expect(stepAfterKey(steps, 10, 'ArrowRight')).toBe(20);
+    expect(stepAfterKey(steps, 10, 'ArrowLeft')).toBe(2);
+    // From a pointer's step between two logged ones.
+    expect(stepAfterKey(steps, 15, 'ArrowRight')).toBe(20);
+    expect(stepAfterKey(steps, 15, 'ArrowLeft')).toBe(10);
+    expect(stepAfterKey(steps, 30, 'ArrowRight')).toBe(30);
+    expect(stepAfterKey(steps, 1, 'ArrowLeft')).toBe(1);
+    expect(stepAfterKey(steps, 20, 'Home')).toBe(1);
+    expect(stepAfterKey(steps, 2, 'End')).toBe(30);
+  });
+
+  it('starts from the latest step and ignores other keys', () => {
+    expect(stepAfterKey(steps, null, 'ArrowLeft')).toBe(20);
+    expect(stepAfterKey(steps, null, 'ArrowRight')).toBe(30);
+    expect(stepAfterKey(steps, 10, 'a')).toBeNull();
+    expect(stepAfterKey([], null, 'Home')).toBeNull();
   });
 });
