@@ -4,6 +4,7 @@ import { chartNote } from '../lab/chart-notes';
 import type { Stage } from '../lab/config';
 import { metricModel } from '../lab/metric-models';
 import { METRICS, type MetricDef, type MetricName, type MetricRow } from '../lab/metrics';
+import { ema } from '../lab/trends';
 
 export interface SeriesRun {
   /** Shown in the legend when several runs are compared. */
@@ -213,4 +214,9 @@ export function stepAfterKey(steps: readonly number[], at: number | null, key: s
     default:
       return null;
   }
+}
+
+/** A series' EMA, restarted at each stage: the first points of a stage are not averaged with another objective's. */
+export function smoothSeries(s: Series, weight: number): number[] {
+  return s.pieces.flatMap((p) => ema(s.ys.slice(p.from, p.to), weight));
 }

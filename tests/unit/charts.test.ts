@@ -5,7 +5,15 @@ import { labelWidth, placeStageLabels } from '../../src/app/chart-layout';
 import { renderMarkdown } from '../../src/app/markdown';
 import { CHART_NOTES, chartNote } from '../../src/lab/chart-notes';
 import { METRICS } from '../../src/lab/metrics';
-import { loggedSteps, stageMarks, stageSpans, stepAfterKey, stepDomain, type Series } from '../../src/app/series';
+import {
+  loggedSteps,
+  smoothSeries,
+  stageMarks,
+  stageSpans,
+  stepAfterKey,
+  stepDomain,
+  type Series,
+} from '../../src/app/series';
 
 const series = (xs: number[]): Series => ({
   key: 'k',
@@ -127,5 +135,23 @@ describe('the read-out by keys', () => {
     expect(stepAfterKey(steps, null, 'ArrowRight')).toBe(30);
     expect(stepAfterKey(steps, 10, 'a')).toBeNull();
     expect(stepAfterKey([], null, 'Home')).toBeNull();
+  });
+});
+
+describe('smoothing', () => {
+  it('restarts the EMA at each stage, so a stage is not averaged with the one before', () => {
+    const [a, b] = stageSpans([
+      { name: 'sft', steps: 2 },
+      { name: 'dpo', steps: 2 },
+    ]);
+    const s: Series = {
+      ...series([1, 2, 3, 4]),
+      ys: [10, 10, 0, 0],
+      pieces: [
+        { from: 0, to: 2, span: a },
+        { from: 2, to: 4, span: b },
+      ],
+    };
+    expect(smoothSeries(s, 0.9).map((v) => Number(v.toFixed(9)))).toEqual([10, 10, 0, 0]);
   });
 });
