@@ -117,7 +117,7 @@ export function buildCharts(runs: readonly SeriesRun[]): ChartSpec[] {
         c = {
           chart: def.chart,
           unit: def.unit,
-          note: chartNote(def.chart),
+          note: chartNote(def.chart, runs[0].stages),
           metrics: [],
           series: [],
           points: 0,

@@ -1,10 +1,11 @@
 // What each chart of the metric registry shows, in one line with its formula (Markdown with $math$): the chart's
 // "what is this", beside the metric descriptions of the registry. Typed by chart name, so a chart without a note
-// fails tsc.
+// fails tsc; the loss chart's note gives the loss of each stage of the run.
+import type { Stage } from './config';
 import type { ChartName } from './metrics';
 
 export const CHART_NOTES: Record<ChartName, string> = {
-  Loss: 'What each stage minimizes, batch mean per step: $-\\log p_\\theta(y_t \\mid y_{<t})$ in SFT, the divergence to the teacher in distillation, $-\\log\\sigma(h)$ of the reward margin $h$ in DPO, $\\|\\epsilon_\\theta(x_t, t) - \\epsilon\\|^2$ in diffusion.',
+  Loss: 'What each stage minimizes, batch mean per step.',
   'Implicit rewards':
     'Batch means of the implicit reward $\\beta \\log \\frac{\\pi_\\theta(y)}{\\pi_{ref}(y)}$ of the chosen ($y_w$) and rejected ($y_l$) responses; a reward model plots its own score $r(y)$.',
   'Reward margin':
@@ -41,9 +42,43 @@ export const CHART_NOTES: Record<ChartName, string> = {
     "Share of held-out pairs ordered as the hidden reward orders them, by the stage's reward: a reward model's $r(y)$ or DPO's $\\beta \\log \\frac{\\pi_\\theta(y)}{\\pi_{ref}(y)}$.",
 };
 
+const DIVERGENCES = {
+  forward_kl: '$\\mathrm{KL}(p_T \\| p_S)$',
+  reverse_kl: '$\\mathrm{KL}(p_S \\| p_T)$',
+  jsd: 'the Jensen-Shannon divergence of $p_T$ and $p_S$',
+} as const;
+
+/** What a stage's loss is (DMD's generator logs none: the chart shows its fake score's). */
+function lossOf(stage: Stage): string {
+  switch (stage.kind) {
+    case 'sft':
+      return '$-\\log p_\\theta(y_t \\mid y_{<t})$ in SFT';
+    case 'distill':
+      return `${DIVERGENCES[stage.divergence]} per token in distillation`;
+    case 'preference':
+      return stage.lossType === 'sigmoid'
+        ? '$-\\log\\sigma(h)$ of the reward margin $h$ in DPO'
+        : `the ${stage.lossType} loss of the reward margin $h$`;
+    case 'reward_model':
+      return "$-\\log\\sigma(r(y_w) - r(y_l))$ of the reward model's scores";
+    case 'diffusion':
+      return '$\\|\\epsilon_\\theta(x_t, t) - \\epsilon\\|^2$ in diffusion';
+    case 'dmd':
+      return "$\\|\\epsilon_{fake}(x_t, t) - \\epsilon\\|^2$ of DMD's fake score on the generator's samples";
+    case 'progressive':
+      return "$\\|\\epsilon_\\theta(x_t, t) - \\epsilon^*\\|^2$ to the previous model's two-step target";
+    case 'diffusion_dpo':
+      return '$-\\log\\sigma$ of the denoising gains over the reference in Diffusion-DPO';
+  }
+}
+
 const NOTES: Readonly<Record<string, string>> = CHART_NOTES;
 
-/** The note of a chart by the name a metric definition gives it. */
-export function chartNote(chart: string): string {
+/** The note of a chart by the name a metric definition gives it; the loss's gives the loss of each of `stages`. */
+export function chartNote(chart: string, stages: readonly Stage[] = []): string {
+  if (chart === 'Loss' && stages.length) {
+    const losses = [...new Set(stages.map(lossOf))].join('; ');
+    return `What each stage minimizes, batch mean per step: ${losses}.`;
+  }
   return Object.hasOwn(NOTES, chart) ? NOTES[chart] : '';
 }

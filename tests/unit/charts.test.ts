@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { labelWidth, placeStageLabels } from '../../src/app/chart-layout';
 import { renderMarkdown } from '../../src/app/markdown';
 import { CHART_NOTES, chartNote } from '../../src/lab/chart-notes';
+import { parseConfig } from '../../src/lab/config';
+import { findPreset, PRESETS } from '../../src/lab/presets';
 import { METRICS } from '../../src/lab/metrics';
 import {
   loggedSteps,
@@ -108,6 +110,19 @@ describe('chart notes', () => {
       if (note.includes('$')) expect(html, chart).toContain('class="katex"');
     }
     expect(chartNote('constructor')).toBe('');
+  });
+
+  it("gives the loss of each of the run's stages, for every preset", () => {
+    const [sft, distill] = parseConfig(findPreset('distill-reverse-kl')!.config).stages;
+    expect(chartNote('Loss', [sft, distill])).toBe(
+      'What each stage minimizes, batch mean per step: $-\\log p_\\theta(y_t \\mid y_{<t})$ in SFT; ' +
+        '$\\mathrm{KL}(p_S \\| p_T)$ per token in distillation.',
+    );
+    for (const p of PRESETS) {
+      const note = chartNote('Loss', parseConfig(p.config).stages);
+      expect(note.split('. ').length, p.name).toBe(1);
+      expect(renderMarkdown(note), p.name).not.toContain('katex-error');
+    }
   });
 });
 
