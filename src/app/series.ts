@@ -36,7 +36,7 @@ export interface Series {
   owner: string;
   /** The metric and its owner, in one line. */
   label: string;
-  /** Colour index within the chart: one per metric and model, shared by the runs compared. */
+  /** Colour index within the chart: one per model (or per metric and model), shared by the runs compared. */
   hue: number;
   xs: number[];
   ys: number[];
@@ -103,10 +103,39 @@ function runSeries(run: SeriesRun, ri: number, compare: boolean): Series[] {
   return [...byKey.values()].sort((a, b) => order.get(a.metric)! - order.get(b.metric)!);
 }
 
+/**
+ * Whether two metrics of one run measure the same model in the same stage (the chosen and rejected rewards of the
+ * policy): then colours tell the metrics apart. Otherwise they tell the models apart, and a model keeps its colour
+ * when the metric that measures it changes name at a stage boundary (diversity/ of the teacher in its own stage,
+ * teacher/ in the next).
+ */
+function metricsShareAModel(series: readonly Series[]): boolean {
+  return series.some((a, i) =>
+    series
+      .slice(i + 1)
+      .some(
+        (b) =>
+          a.run === b.run &&
+          a.model === b.model &&
+          a.metric !== b.metric &&
+          a.pieces.some((p) => b.pieces.some((q) => q.span === p.span)),
+      ),
+  );
+}
+
+function assignHues(series: readonly Series[]): void {
+  const byMetric = metricsShareAModel(series);
+  const hues = new Map<string, number>();
+  for (const s of series) {
+    const k = byMetric ? `${s.metric}:${s.model}` : s.model;
+    if (!hues.has(k)) hues.set(k, hues.size);
+    s.hue = hues.get(k)!;
+  }
+}
+
 /** Charts with data, in registry order; each has the series of its metrics in every run that logged them. */
 export function buildCharts(runs: readonly SeriesRun[]): ChartSpec[] {
   const charts = new Map<string, ChartSpec>();
-  const hues = new Map<string, Map<string, number>>();
   const stages = runs.length ? stageSpans(runs[0].stages) : [];
   const defs = new Map(METRICS.map((m) => [m.name, m]));
   runs.forEach((run, ri) => {
@@ -124,17 +153,13 @@ export function buildCharts(runs: readonly SeriesRun[]): ChartSpec[] {
           stages,
         };
         charts.set(def.chart, c);
-        hues.set(def.chart, new Map());
       }
-      const hue = hues.get(def.chart)!;
-      const k = `${s.metric}:${s.model}`;
-      if (!hue.has(k)) hue.set(k, hue.size);
-      s.hue = hue.get(k)!;
       if (!c.metrics.includes(def)) c.metrics.push(def);
       c.series.push(s);
       c.points += s.xs.length;
     }
   });
+  for (const c of charts.values()) assignHues(c.series);
   const order = [...new Set(METRICS.map((m) => m.chart))];
   return order.flatMap((name) => (charts.has(name) ? [charts.get(name)!] : []));
 }

@@ -51,16 +51,31 @@ describe('a metric that changes model at a stage boundary', () => {
   ];
   const [nll] = buildCharts([{ label: 'this run', rows, stages }]);
 
-  it('is two separately named lines, each its own colour', () => {
+  it('is two separately named lines, coloured by model', () => {
     expect(nll.series.map((s) => s.label)).toEqual([
       'nll/model · teacher',
       'nll/model · student',
       'nll/teacher · teacher',
       'nll/oracle · oracle',
     ]);
-    expect(nll.series.map((s) => s.hue)).toEqual([0, 1, 2, 3]);
+    // The teacher keeps its colour when nll/teacher takes over from nll/model in the distill stage.
+    expect(nll.series.map((s) => s.hue)).toEqual([0, 1, 0, 2]);
     expect(nll.series[0].xs).toEqual([200, 400]);
     expect(nll.series[1].xs).toEqual([425, 450]);
+  });
+
+  it('colours by metric where two metrics measure one model in one stage', () => {
+    const rewards = buildCharts([
+      {
+        label: 'this run',
+        stages: stagesOf('dpo-bandit'),
+        rows: [{ stage: 'dpo', step: 1, 'rewards/chosen': 0.1, 'rewards/rejected': -0.1 }],
+      },
+    ]);
+    expect(rewards[0].series.map((s) => [s.label, s.hue])).toEqual([
+      ['rewards/chosen · policy', 0],
+      ['rewards/rejected · policy', 1],
+    ]);
   });
 
   it('reads out, at a step, the model of the stage that step is in', () => {
