@@ -1,5 +1,5 @@
-// Where a chart's stage labels sit: beside their rule, flipped to its left where the plot ends, and on a second
-// row where two would overlap. Pure: unit-tested.
+// A chart's layout: where its stage labels sit (beside their rule, flipped to its left where the plot ends, on a
+// second row where two would overlap), the range of its values and the ticks of a log axis. Pure: unit-tested.
 
 export interface StageLabel {
   /** The label's anchor point, a few pixels off its rule. */
@@ -32,4 +32,25 @@ export function placeStageLabels(marks: readonly { x: number; text: string }[], 
     rowEnds[row] = from + w;
     return { x: fitsRight ? x + GAP : x - GAP, anchor: fitsRight ? 'start' : 'end', row };
   });
+}
+
+/** The smallest and largest finite value of the series (Infinity and -Infinity when there is none). */
+export function valueRange(series: readonly { ys: readonly number[] }[]): { lo: number; hi: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series)
+    for (const v of s.ys)
+      if (Number.isFinite(v)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+  return { lo, hi };
+}
+
+/** A log axis ticks every multiple in each decade: keep 1, 2 and 5 of each, or only the powers of ten. */
+export function thinLogTicks(all: readonly number[]): readonly number[] {
+  if (all.length <= 7) return all;
+  const digit = (t: number) => t.toExponential()[0];
+  const few = all.filter((t) => '125'.includes(digit(t)));
+  return few.length <= 7 ? few : all.filter((t) => digit(t) === '1');
 }

@@ -1,7 +1,7 @@
 // The charts' pure logic: stage spans and rules on the step axis, where their labels go, each chart's note, and
 // how keys move the read-out.
 import { describe, expect, it } from 'vitest';
-import { labelWidth, placeStageLabels } from '../../src/app/chart-layout';
+import { labelWidth, placeStageLabels, thinLogTicks, valueRange } from '../../src/app/chart-layout';
 import { renderMarkdown } from '../../src/app/markdown';
 import { CHART_NOTES, chartNote } from '../../src/lab/chart-notes';
 import { parseConfig } from '../../src/lab/config';
@@ -168,5 +168,19 @@ describe('smoothing', () => {
       ],
     };
     expect(smoothSeries(s, 0.9).map((v) => Number(v.toFixed(9)))).toEqual([10, 10, 0, 0]);
+  });
+});
+
+describe('the value axis', () => {
+  it('spans the finite values only', () => {
+    expect(valueRange([{ ys: [2, NaN, -1] }, { ys: [Infinity, 5] }])).toEqual({ lo: -1, hi: 5 });
+    expect(valueRange([])).toEqual({ lo: Infinity, hi: -Infinity });
+  });
+
+  it('keeps 1, 2 and 5 of each decade of a log axis, or the powers of ten', () => {
+    const decade = (p: number) => [1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => d * 10 ** p);
+    expect(thinLogTicks([1, 2, 3])).toEqual([1, 2, 3]);
+    expect(thinLogTicks([...decade(0), 10])).toEqual([1, 2, 5, 10]);
+    expect(thinLogTicks([...decade(-1), ...decade(0), ...decade(1), 100])).toEqual([0.1, 1, 10, 100]);
   });
 });
