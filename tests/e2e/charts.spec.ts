@@ -62,7 +62,10 @@ test('the arrow keys move the read-out one logged step, Home and End to the ends
   const slider = loss.getByRole('slider');
   await expect(readout).toHaveAttribute('data-latest', 'true');
   await expect(readout).toContainText('Latest, step 100 (distill)');
+  // Focus holds the latest step, so a run training meanwhile does not change what a screen reader reads.
   await slider.focus();
+  await expect(readout).toHaveAttribute('data-latest', 'false');
+  await expect(readout).toHaveAttribute('data-step', '100');
   await page.keyboard.press('ArrowLeft');
   await expect(readout).toHaveAttribute('data-step', '99');
   await expect(slider).toHaveAttribute('aria-valuetext', /^Step 99 \(distill\): loss · student \d/);
