@@ -113,7 +113,6 @@ export abstract class Points2dStageRunner extends RecordedStage {
     );
   }
 
-  /** Work before the first step (fresh optimizer moments, copies of models, offline data). */
   /** Inside a recorded step: draw the step's batch of training points, x0 [B, 2], through the indices pick [B]. */
   protected drawData(x0: Tensor, pick: Tensor): void {
     const { be, run, seedLo, seedHi } = this;
@@ -121,6 +120,7 @@ export abstract class Points2dStageRunner extends RecordedStage {
     be.embeddingForward(x0, run.data, pick, 2);
   }
 
+  /** Work before the first step (fresh optimizer moments, copies of models, offline data). */
   protected abstract start(): Promise<void>;
   abstract override snapshot(): Promise<Points2dSnapshot>;
 
