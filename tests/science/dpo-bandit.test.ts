@@ -27,8 +27,19 @@ const BACKENDS: [string, () => Promise<Backend>][] = [
 ];
 
 describe.each(BACKENDS)('DPO on the bandit (%s)', (_, backend) => {
+  // Each preset runs once per backend: two tests read the default preset's run.
+  const runs = new Map<string, Promise<MetricRow[]>>();
+  const ran = (name: string) => {
+    if (!runs.has(name))
+      runs.set(
+        name,
+        backend().then((be) => run(be, preset(name))),
+      );
+    return runs.get(name)!;
+  };
+
   it('learns the preferences and approaches the closed-form optimum', async () => {
-    const rows = await run(await backend(), preset('dpo-bandit'));
+    const rows = await ran('dpo-bandit');
     const periods = periodRows(rows);
     const first = periods[0];
     const last = periods[periods.length - 1];
@@ -41,14 +52,14 @@ describe.each(BACKENDS)('DPO on the bandit (%s)', (_, backend) => {
   });
 
   it('stays near the reference when beta is large', async () => {
-    const small = periodRows(await run(await backend(), preset('dpo-bandit'))).at(-1)!;
-    const large = periodRows(await run(await backend(), preset('dpo-large-beta'))).at(-1)!;
+    const small = periodRows(await ran('dpo-bandit')).at(-1)!;
+    const large = periodRows(await ran('dpo-large-beta')).at(-1)!;
     expect(num(large, 'kl/reference')).toBeLessThan(0.1);
     expect(num(large, 'kl/reference')).toBeLessThan(num(small, 'kl/reference') / 10);
   });
 
   it('with sparse offline coverage, chosen log-probs fall while margins grow', async () => {
-    const rows = await run(await backend(), preset('dpo-sparse-coverage'));
+    const rows = await ran('dpo-sparse-coverage');
     const first = rows[0];
     const last = rows.at(-1)!;
     expect(num(last, 'rewards/margins')).toBeGreaterThan(num(first, 'rewards/margins') + 1);
@@ -56,8 +67,8 @@ describe.each(BACKENDS)('DPO on the bandit (%s)', (_, backend) => {
   });
 
   it('robust DPO beats plain DPO under 30% label noise', async () => {
-    const plain = periodRows(await run(await backend(), preset('dpo-label-noise'))).at(-1)!;
-    const robust = periodRows(await run(await backend(), preset('rdpo-label-noise'))).at(-1)!;
+    const plain = periodRows(await ran('dpo-label-noise')).at(-1)!;
+    const robust = periodRows(await ran('rdpo-label-noise')).at(-1)!;
     expect(num(robust, 'kl/optimal')).toBeLessThan(num(plain, 'kl/optimal'));
   });
 });
