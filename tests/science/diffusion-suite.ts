@@ -1,8 +1,10 @@
-// Science of the diffusion presets, as one suite run on each backend (diffusion.cpu.test.ts, diffusion.webgpu.test.ts,
-// so that the two run in parallel): a teacher that covers the ring of 8, a one-step DMD student that drops modes
-// which hybrid inference recovers, progressive distillation keeping the modes with fewer steps, and Diffusion-DPO
-// moving samples toward the preferred half-plane as its margin grows. Sized so that each phenomenon shows at test
-// size; no test has a clock of its own (the global guard in vite.config.ts catches a hang).
+// Science of the diffusion presets, run on each backend (diffusion.cpu.test.ts, diffusion.webgpu.test.ts, so that the
+// two run in parallel): a teacher that covers the ring of 8, a one-step DMD student that drops modes which hybrid
+// inference recovers, progressive distillation keeping the modes with fewer steps on both; Diffusion-DPO moving
+// samples toward the preferred half-plane as its margin grows on the CPU twins, and on WebGPU a short Diffusion-DPO
+// run that must agree with them value for value (the two backends then share the phenomenon, at a third of the
+// cost of showing it twice). Sized so that each phenomenon shows at test size; no test has a clock of its own (the
+// global guard in vite.config.ts catches a hang).
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/engine/backend';
@@ -59,7 +61,18 @@ const DISTILLATION: ExperimentInput = {
 const periods = (rows: MetricRow[], stage: string) =>
   rows.filter((r) => r.stage === stage && r['diversity/modes_covered'] !== undefined);
 
-/** The whole suite on one backend. */
+/** Diffusion-DPO from the test teacher: pairs of its samples labelled by the hidden reward 2 x_1. */
+const tuning = (beta: number, teacher: number = TEACHER.steps, steps = 300): ExperimentInput => ({
+  seed: 1,
+  world: WORLD,
+  stages: [
+    { ...TEACHER, steps: teacher },
+    { kind: 'diffusion_dpo', name: 'ddpo', steps, batch: 128, pairs: 1024, beta, reward: { angle: 0, scale: 2 } },
+  ],
+  metrics: { every: 100 },
+});
+
+/** The distillation suite on one backend. */
 export function diffusionScience(name: string, backend: () => Promise<Backend>): void {
   describe(`diffusion teacher and its distillation on the ring of 8 (${name})`, () => {
     let ran: Ran;
@@ -107,29 +120,13 @@ export function diffusionScience(name: string, backend: () => Promise<Backend>):
       expect(snaps.pd.trajectory.steps).toBe(8);
     });
   });
+}
 
+/** Diffusion-DPO's phenomena, on one backend. */
+export function diffusionDpoScience(name: string, backend: () => Promise<Backend>): void {
   describe(`preference tuning (${name})`, () => {
     it('Diffusion-DPO moves the sample mean toward x > 0 as its margin grows; a smaller beta moves it further and drops modes', async () => {
-      const tune = async (beta: number) =>
-        (
-          await run(await backend(), {
-            seed: 1,
-            world: WORLD,
-            stages: [
-              TEACHER,
-              {
-                kind: 'diffusion_dpo',
-                name: 'ddpo',
-                steps: 300,
-                batch: 128,
-                pairs: 1024,
-                beta,
-                reward: { angle: 0, scale: 2 },
-              },
-            ],
-            metrics: { every: 100 },
-          })
-        ).rows;
+      const tune = async (beta: number) => (await run(await backend(), tuning(beta))).rows;
       const rows = await tune(500);
       const dpo = periods(rows, 'ddpo');
       const first = dpo[0];
@@ -150,6 +147,31 @@ export function diffusionScience(name: string, backend: () => Promise<Backend>):
       expect(num(loose, 'samples/mean_x')).toBeGreaterThan(num(last, 'samples/mean_x') + 0.3);
       expect(num(loose, 'diversity/modes_covered')).toBeLessThan(num(last, 'diversity/modes_covered'));
       expect(num(loose, 'diversity/entropy')).toBeLessThan(num(last, 'diversity/entropy'));
+    });
+  });
+}
+
+/** WebGPU and the CPU twins agree on a short Diffusion-DPO run, every logged value. */
+export function diffusionDpoAgreement(gpu: () => Promise<Backend>, twin: () => Backend): void {
+  // Float rounding differs between the backends (~1e-6 per op); over 200 + 40 steps the runs stay within
+  // 2e-3 + 2e-3 |x|, while a wrong kernel or a different stream would part them by far more.
+  it('Diffusion-DPO on WebGPU agrees with the CPU twins (within 2e-3 + 2e-3 |x|)', async () => {
+    const input = { ...tuning(500, 200, 40), metrics: { every: 20 } };
+    const g = (await run(await gpu(), input)).rows.filter((r) => r.stage === 'ddpo');
+    const c = (await run(twin(), input)).rows.filter((r) => r.stage === 'ddpo');
+    expect(g.length).toBe(40);
+    expect(c.length).toBe(40);
+    g.forEach((a, i) => {
+      const b = c[i];
+      expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+      for (const k of Object.keys(b) as MetricName[]) {
+        if ((k as string) === 'stage' || (k as string) === 'step') continue;
+        const x = num(b, k);
+        expect(Number.isFinite(x), `step ${b.step} ${k}`).toBe(true);
+        expect(Math.abs(num(a, k) - x), `step ${b.step} ${k}: webgpu ${num(a, k)} cpu ${x}`).toBeLessThan(
+          2e-3 + 2e-3 * Math.abs(x),
+        );
+      }
     });
   });
 }

@@ -1,5 +1,6 @@
-// The diffusion science suite on the CPU twins.
+// The diffusion science suite on the CPU twins: distillation and Diffusion-DPO.
 import { cpu } from '../helpers/backends';
-import { diffusionScience } from './diffusion-suite';
+import { diffusionDpoScience, diffusionScience } from './diffusion-suite';
 
 diffusionScience('cpu', async () => cpu());
+diffusionDpoScience('cpu', async () => cpu());

@@ -1,5 +1,7 @@
-// The diffusion science suite on the WebGPU backend (Dawn in Node).
-import { webgpu } from '../helpers/backends';
-import { diffusionScience } from './diffusion-suite';
+// The diffusion science suite on the WebGPU backend (Dawn in Node): distillation, and Diffusion-DPO's agreement with
+// the CPU twins, whose file shows its phenomena.
+import { cpu, webgpu } from '../helpers/backends';
+import { diffusionDpoAgreement, diffusionScience } from './diffusion-suite';
 
 diffusionScience('webgpu', webgpu);
+diffusionDpoAgreement(webgpu, cpu);
