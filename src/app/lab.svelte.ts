@@ -1,6 +1,8 @@
 // The page's state, one manager per concern (engine, draft, run, saved runs), and the actions that span several.
+import { detectPhenomena, explainedElsewhere } from '../lab/phenomena';
 import { DraftManager } from './draft-manager.svelte';
 import { EngineManager } from './engine-manager.svelte';
+import { formatValue } from './format';
 import { RunManager } from './run-manager.svelte';
 import { SavedRunsManager } from './saved-runs-manager.svelte';
 import { buildCharts, type SeriesRun } from './series';
@@ -19,6 +21,17 @@ export class Lab {
     for (const c of this.saved.compared)
       runs.push({ label: c.bundle.name, rows: c.bundle.rows, stages: c.bundle.config.stages });
     return buildCharts(runs);
+  });
+
+  /**
+   * The known phenomena this run's own rows show, but those its preset is the lesson of: each names the chart that
+   * holds its metric and the preset that explains it.
+   */
+  readonly phenomena = $derived.by(() => {
+    const { config, rows } = this.run;
+    if (!config || !rows.length) return [];
+    const fmt = (v: number) => formatValue(Number(v.toPrecision(3)));
+    return explainedElsewhere(detectPhenomena(rows, config.stages, fmt), this.draft.presetName);
   });
 
   readonly #onHashChange = () => void this.openLink(location.hash);
@@ -48,6 +61,12 @@ export class Lab {
   async choosePreset(name: string): Promise<void> {
     const cfg = this.draft.choosePreset(name);
     if (cfg) await this.run.load(cfg);
+  }
+
+  /** Open the preset whose lesson explains a phenomenon of this run: the run pauses, and that preset loads. */
+  async openLesson(name: string): Promise<void> {
+    await this.run.pause();
+    await this.choosePreset(name);
   }
 
   async applyDraft(): Promise<void> {

@@ -111,3 +111,30 @@ test.describe('on a phone', () => {
     await expect(readout).toContainText(/Step \d+ \(sft\): loss · teacher/);
   });
 });
+
+test('a known phenomenon in the run is marked on its chart and links to the preset that explains it', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  // The default DPO preset, shortened: its chosen and rejected log-probs both fall while the margin grows.
+  const cfg = structuredClone(findPreset('dpo-bandit')!.config) as { stages: { steps: number }[] };
+  cfg.stages[0].steps = 200;
+  await page.goto(linkTo(cfg as ExperimentInput));
+  await waitForState(page, 'finished', 150_000);
+  const logps = page.locator('[data-chart="Log-probabilities"]');
+  await logps.scrollIntoViewIfNeeded();
+  const note = logps.getByTestId('phenomenon');
+  await expect(note).toHaveAttribute('data-kind', 'both-logps-fall');
+  await expect(note).toContainText(/Seen in this run, steps \d+ to 200: both log-probs fall\./);
+  await expect(note.getByTestId('phenomenon-sentence')).toContainText(
+    /^logps\/chosen fell from -\d\S* to -\d\S* and logps\/rejected from -\d\S* to -\d\S* while rewards\/margins rose to \d\S*: DPO only pushes the two apart/,
+  );
+  await expect(logps.getByTestId('phenomenon-band')).toHaveText('both log-probs fall');
+
+  await note.getByRole('button', { name: 'Open the preset that explains this' }).click();
+  await expect(page.getByTestId('preset')).toHaveValue('dpo-sparse-coverage');
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-total', '600');
+  await waitForState(page, 'ready');
+  // Its note on what to watch, which the page scrolled up to.
+  await expect(page.getByText('Only a few responses per prompt ever appear in the data')).toBeInViewport();
+});
