@@ -26,6 +26,8 @@ export interface Phenomenon {
   to: number;
   /** What happened, in one sentence with the run's own numbers, and why. */
   sentence: string;
+  /** Points in each end window whose means the sentence gives (1: single points). */
+  window: number;
   /** The preset whose lesson explains it. */
   preset: string;
 }
@@ -167,6 +169,7 @@ export const bothLogpsFall: Detector = (_stage, m, fmt) => {
       `${fmt(er.end)} while rewards/margins rose to ${fmt(eh.end)}: DPO only pushes the two apart, so it can widen ` +
       'the margin by lowering both and moving probability to responses the data never shows.',
     preset: 'dpo-sparse-coverage',
+    window: windowSize(c.ys.length),
   };
 };
 
@@ -185,16 +188,20 @@ export const klRunaway: Detector = (stage, m, fmt) => {
   if (direction(tail) !== 1 || tailRate < KL_STILL_RISING * rate) return null;
   const beta = 'beta' in stage ? stage.beta : undefined;
   const weak = beta === undefined ? 'the KL penalty' : `with beta = ${beta} the KL penalty`;
+  // It shows from where the KL passed the large mark for good.
+  const above = p.ys.findLastIndex((y) => y < KL_LARGE) + 1;
+  const from = p.xs[Math.min(n - 1, above)];
   return {
     kind: 'kl-runaway',
     label: 'KL runs away',
     chart: 'KL',
-    from: onset(p, e),
+    from,
     to: p.xs[n - 1],
     sentence:
-      `kl/reference rose from ${fmt(e.start)} to ${fmt(e.end)} nats and was still rising at the end ` +
+      `kl/reference passed ${KL_LARGE} nat at step ${from} and reached ${fmt(e.end)} nats, still rising at the end ` +
       `(+${fmt(tail.end - tail.start)} over the last ${p.xs[n - 1] - p.xs[n - q]} steps): ${weak} is too weak to ` +
       'hold the policy near its reference; a larger beta keeps it close.',
+    window: windowSize(n),
     preset: 'dpo-large-beta',
   };
 };
@@ -218,6 +225,7 @@ export const entropyCollapse: Detector = (stage, m, fmt) => {
       `of its start: it now spreads over about ${choices(e.end)} equally likely choices instead of ` +
       `${choices(e.start)}, piling its mass on a few outputs, as a mode-seeking objective does.`,
     preset: 'distill-reverse-kl',
+    window: windowSize(p.ys.length),
   };
 };
 
@@ -240,7 +248,9 @@ export const modesDropped: Detector = (stage, m, fmt) => {
     to,
     sentence,
     preset: 'diffusion-dmd-collapse',
+    window: windowSize(p.ys.length),
   });
+  const modes = (v: number) => `${fmt(v)} mode${fmt(v) === '1' ? '' : 's'}`;
   const why =
     'a mode-seeking objective (reverse KL, or preferences for some samples) is never punished for a missing mode.';
   if (ref) {
@@ -257,11 +267,11 @@ export const modesDropped: Detector = (stage, m, fmt) => {
     const refModel = metricModel(stage, 'teacher/modes_covered');
     return found(
       from,
-      `The ${model} covers ${fmt(e.end)} modes at the end against the ${refModel}'s ${fmt(r.end)}: ${why}`,
+      `The ${model} covers ${modes(e.end)} at the end against the ${refModel}'s ${fmt(r.end)}: ${why}`,
     );
   }
   if (e.start - e.end < MODES_FEWER || direction(e) !== -1) return null;
-  return found(onset(p, e), `The ${model} went from covering ${fmt(e.start)} modes to ${fmt(e.end)}: ${why}`);
+  return found(onset(p, e), `The ${model} went from covering ${modes(e.start)} to ${modes(e.end)}: ${why}`);
 };
 
 const DETECTORS = [bothLogpsFall, klRunaway, entropyCollapse, modesDropped];

@@ -115,7 +115,11 @@ describe('KL to the reference running away', () => {
     expect(found.map((p) => p.kind)).toEqual(['kl-runaway']);
     expect(found[0].chart).toBe('KL');
     expect(found[0].preset).toBe('dpo-large-beta');
-    expect(found[0].sentence).toMatch(/^kl\/reference rose from 0\.\d+ to (1\.9\d*|2) nats and was still rising/);
+    // It shows from where it passed 1 nat for good: 2 t >= 1 from step 200.
+    expect([found[0].from, found[0].to]).toEqual([200, 400]);
+    expect(found[0].sentence).toMatch(
+      /^kl\/reference passed 1 nat at step 200 and reached (1\.9\d*|2) nats, still rising/,
+    );
     expect(found[0].sentence).toContain('with beta = 0.5 the KL penalty is too weak');
   });
 
@@ -178,6 +182,8 @@ describe('modes dropping', () => {
     // It shows after the last point where the student still had the teacher's modes (dmd step 200).
     expect([p.from, p.to]).toEqual([spanT + 200, spanT + 600]);
     expect(p.sentence).toMatch(/^The student covers 5 modes at the end against the teacher's 8:/);
+    const one = rows('dmd', 600, { 'diversity/modes_covered': () => 1, 'teacher/modes_covered': () => 8 }, every);
+    expect(detectPhenomena(one, [teacher, dmd], fmt)[0].sentence).toMatch(/^The student covers 1 mode at the end/);
   });
 
   it("names Diffusion-DPO's frozen reference", () => {
