@@ -1,5 +1,6 @@
 // Charts that explain themselves, on a two-stage preset (distillation, shortened): a rule and a name where each stage
 // starts, a line per model, a note with its formula, a summary in words, and a read-out by keys and by touch.
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import type { ExperimentInput } from '../../src/lab/config';
 import { findPreset } from '../../src/lab/presets';
@@ -130,6 +131,11 @@ test('a known phenomenon in the run is marked on its chart and links to the pres
     /^logps\/chosen fell from -\d\S* to -\d\S* and logps\/rejected from -\d\S* to -\d\S* while rewards\/margins rose to \d\S*: DPO only pushes the two apart/,
   );
   await expect(logps.getByTestId('phenomenon-band')).toHaveText('both log-probs fall');
+  const axe = await new AxeBuilder({ page })
+    .include('[data-chart="Log-probabilities"]')
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`)).toEqual([]);
 
   await note.getByRole('button', { name: 'Open the preset that explains this' }).click();
   await expect(page.getByTestId('preset')).toHaveValue('dpo-sparse-coverage');
