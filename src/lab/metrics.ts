@@ -146,6 +146,14 @@ const REGISTRY = [
     cadence: 'step',
   },
   {
+    name: 'loss/regression',
+    chart: 'Loss',
+    unit: 'mse',
+    description:
+      "DMD's regression term: mean squared distance between the generator's one-step samples and the teacher's DDIM samples from the same noise, over the step's pairs (logged when its weight is above 0)",
+    cadence: 'step',
+  },
+  {
     name: 'dmd/gap',
     chart: 'DMD gap',
     unit: 'mse',

@@ -49,6 +49,8 @@ export const STAGE_OFFSET = {
   /** Points2d: the noise of the diffusion loss, and of the fake-score denoiser's loss (DMD). */
   noise: 5,
   fakeNoise: 6,
+  /** DMD: the pairs of the regression term a step draws. */
+  regression: 7,
 } as const;
 
 function index(what: string, value: number, count: number): number {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../../src/engine/cpu/backend';
 import { Philox } from '../../src/engine/rng';
 import { ConfigError, parseConfig, POINTS2D_SHAPES, type Points2dWorld } from '../../src/lab/config';
+import { Experiment } from '../../src/lab/experiment';
 import { Denoiser, Noiser, Workspace } from '../../src/lab/models/denoiser';
 import {
   alphaBars,
@@ -209,5 +210,37 @@ describe('denoiser', () => {
     ts.forEach((tt, n) => {
       expect(out[2 * n]).toBeCloseTo(Math.sqrt(ab[tt]) * (2 * n + 1) + Math.sqrt(1 - ab[tt]), 5);
     });
+  });
+});
+
+describe("DMD's regression term", () => {
+  const dmdRun = async (regression: number) => {
+    const exp = Experiment.create(
+      new CpuBackend('test'),
+      parseConfig({
+        seed: 1,
+        world: { kind: 'points2d', shape: 'ring8', width: 32, samplerSteps: 10, evalSamples: 128 },
+        stages: [
+          { kind: 'diffusion', name: 'teacher', steps: 200, batch: 128 },
+          { kind: 'dmd', name: 'dmd', steps: 100, batch: 64, hybrid: 4, regression },
+        ],
+        metrics: { every: 50 },
+      }),
+    );
+    try {
+      return (await exp.runToEnd()).filter((r) => r.stage === 'dmd');
+    } finally {
+      exp.dispose();
+    }
+  };
+
+  it("pulls the one-step generator's samples toward the teacher's from the same noises, logged when on", async () => {
+    const rows = await dmdRun(1);
+    expect(rows).toHaveLength(100);
+    const reg = rows.map((r) => r['loss/regression'] as number);
+    expect(reg.every(Number.isFinite)).toBe(true);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(reg.slice(-10))).toBeLessThan(mean(reg.slice(0, 10)) / 5);
+    expect((await dmdRun(0)).some((r) => 'loss/regression' in r)).toBe(false);
   });
 });

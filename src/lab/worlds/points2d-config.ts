@@ -117,6 +117,13 @@ export const DmdStageSchema = v.object({
     'Handover',
     'Timestep (fraction of T) where hybrid inference hands over to the student; the generator also learns to jump from there',
   ),
+  regression: num(
+    0,
+    10,
+    0,
+    'Regression weight',
+    "DMD's regression term: the mean squared distance between the generator's jump from a noise z and the teacher's DDIM sample from the same z, over 1,024 pairs drawn at the stage start (0: off)",
+  ),
 });
 
 /** Points2d: progressive distillation: each round a student matches two DDIM steps of the previous model in one. */
@@ -197,6 +204,9 @@ function points2dWeights(run: Points2dRun): Map<string, number> {
   return new Map(names.map((name) => [name, params]));
 }
 
+/** Pairs (noise, teacher sample) of DMD's regression term, drawn at the stage start. */
+export const REGRESSION_PAIRS = 1024;
+
 /** Three denoisers with grads and moments, data, per-row activations and the [B, B] noising matrices. */
 function points2dFloats(run: Points2dRun): number {
   const w = run.world;
@@ -211,8 +221,10 @@ function points2dFloats(run: Points2dRun): number {
       rows * (8 * H + 2 * w.embed + 32) * 4 +
         // The [B, B] diagonal matrices that scale rows per timestep (10 per progressive round).
         (s.kind === 'progressive' ? 10 * s.rounds : 8) * s.batch * s.batch +
-        // Diffusion-DPO samples its 2 * pairs points from the reference at stage start.
-        (s.kind === 'diffusion_dpo' ? 2 * s.pairs * (4 * H + w.embed + 16) : 0),
+        // Diffusion-DPO samples its 2 * pairs points from the reference at stage start, DMD's regression term its
+        // pairs from the teacher (and keeps both ends of each).
+        (s.kind === 'diffusion_dpo' ? 2 * s.pairs * (4 * H + w.embed + 16) : 0) +
+        (s.kind === 'dmd' && s.regression > 0 ? REGRESSION_PAIRS * (4 * H + w.embed + 20) : 0),
     );
   }
   return 3 * 5 * params + w.samples * 2 + w.timesteps * w.embed + peak + metricFloats(run);

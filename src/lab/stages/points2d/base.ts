@@ -20,9 +20,13 @@ import type { MetricName, MetricValues, SampleMetric, SampleMetricName, SamplePr
 
 /** Points of the data set shown and compared against (the first evalSamples of the training set). */
 const TRAJECTORY_POINTS = 256;
-/** Sampler ids: evaluation samplers share id 0 (same x_T for teacher, student and hybrid); pairs use id 1. */
+/**
+ * Sampler ids: evaluation samplers share id 0 (same x_T for teacher, student and hybrid); Diffusion-DPO's pairs use
+ * id 1, DMD's regression pairs id 2.
+ */
 const EVAL_SAMPLER = 0;
 export const PAIR_SAMPLER = 1;
+export const REGRESSION_SAMPLER = 2;
 
 /** What every stage of a points2d run shares: the world, the schedule and the teacher denoiser. */
 export interface Points2dRun {

@@ -1,18 +1,28 @@
 // Distribution matching distillation of the teacher into a one-step generator, with hybrid inference.
 
 import type { DmdStage } from '../../config';
+import type { Tensor } from '../../../engine/backend';
 import type { Points2dSnapshot } from '../../stage';
-import { Denoiser, Noiser, type Sampler, Workspace, type SamplerStep } from '../../models/denoiser';
-import { modelStream, STAGE_OFFSET } from '../../streams';
-import { stageDenoisers } from '../../worlds/points2d-config';
-import { diversity, modelSteps, sampleMetrics, Points2dStageRunner, type Points2dRun } from './base';
+import { Denoiser, Noiser, Sampler, Workspace, type SamplerStep } from '../../models/denoiser';
+import { modelStream, samplerStream, STAGE_OFFSET } from '../../streams';
+import { REGRESSION_PAIRS, stageDenoisers } from '../../worlds/points2d-config';
+import {
+  diversity,
+  modelSteps,
+  REGRESSION_SAMPLER,
+  sampleMetrics,
+  Points2dStageRunner,
+  type Points2dRun,
+} from './base';
 import type { MetricValues } from '../../metrics';
 
 /**
  * Distribution matching distillation (Yin et al. 2024) into a one-step generator G (a denoiser used once at
  * t = T-1, initialized from the teacher): its samples x_0 are noised to x_t and moved along the difference of the
  * fake-score and teacher x_0 predictions (the gradient of KL(p_G || p_data), reverse KL: mode-seeking); the
- * fake-score denoiser (also from the teacher) learns G's current samples by the usual diffusion loss.
+ * fake-score denoiser (also from the teacher) learns G's current samples by the usual diffusion loss. With a
+ * regression weight, DMD's regression term also pulls G's jump from a noise z toward the teacher's DDIM sample from
+ * the same z, over a bank of pairs drawn at the stage start: it anchors G to the teacher's mapping, modes included.
  */
 export class DmdStageRunner extends Points2dStageRunner {
   readonly student: Denoiser;
@@ -20,13 +30,19 @@ export class DmdStageRunner extends Points2dStageRunner {
   private readonly teacherSampler: Sampler;
   private readonly studentSampler: Sampler;
   private readonly hybridSampler: Sampler;
+  /** The regression term's pairs: noises zBank [P, 2] and the teacher's samples from them, by bankSampler. */
+  private readonly bank: { z: Tensor; clock: Tensor; sampler: Sampler } | null = null;
 
   constructor(
     run: Points2dRun,
     private readonly stage: DmdStage,
     index: number,
   ) {
-    super(run, stage, index, ['loss/fake_score', 'dmd/gap']);
+    super(run, stage, index, [
+      'loss/fake_score',
+      'dmd/gap',
+      ...(stage.regression > 0 ? ['loss/regression' as const] : []),
+    ]);
     const { be, w, teacher, abar } = run;
     const B = stage.batch;
     const T = w.timesteps;
@@ -78,6 +94,59 @@ export class DmdStageRunner extends Points2dStageRunner {
     const lossFake = this.tensor([1], 'loss_fake');
     const gap = this.tensor([1], 'gap');
     const { seedLo, seedHi } = this;
+    // The regression term: R = B / 2 pairs a step (as many as the generator's jumps from pure noise), each a noise
+    // z taken as x_{T-1} (as the student sampler does) and the teacher's sample from it.
+    const R = Math.max(1, Math.floor(B / 2));
+    const P = REGRESSION_PAIRS;
+    let regression: (() => void) | null = null;
+    if (stage.regression > 0) {
+      const z = this.tensor([P, 2], 'bank_z');
+      const clock = this.tensor([1], 'bank_clock', 'u32');
+      const sampler = this.own(
+        new Sampler(
+          be,
+          P,
+          modelSteps(run, teacher).map((s) => ({ ...s, kind: 'ddim' as const })),
+          abar,
+          run.feat,
+          REGRESSION_SAMPLER,
+          run.cfg.seed,
+          `${this.name}:bank`,
+        ),
+      );
+      this.bank = { z, clock, sampler };
+      const jump = this.own(new Noiser(be, new Int32Array(R).fill(T - 1), abar, `${this.name}:regression`));
+      const rInv = jump.diag('inv_sqrt_ab', (ab) => 1 / Math.sqrt(ab));
+      const rRatio = jump.diag('ratio', (ab) => -Math.sqrt(1 - ab) / Math.sqrt(ab));
+      const wsR = this.own(new Workspace(be, G, R, `${this.name}:regression`));
+      const rPick = this.tensor([R], 'regression_pick', 'i32');
+      const rz = this.tensor([R, 2], 'regression_z'); // [R, 2]
+      const ry = this.tensor([R, 2], 'regression_target'); // [R, 2]
+      const rEps = this.tensor([R, 2], 'regression_eps'); // [R, 2]
+      const rx0 = this.tensor([R, 2], 'regression_x0'); // [R, 2]
+      const dRx0 = this.tensor([R, 2], 'd_regression_x0'); // [R, 2]
+      const dREps = this.tensor([R, 2], 'd_regression_eps'); // [R, 2]
+      const lossReg = this.tensor([1], 'loss_regression');
+      regression = () => {
+        be.random(rPick, this.clock, {
+          kind: 'index',
+          n: P,
+          seedLo,
+          seedHi,
+          stream: this.stream(STAGE_OFFSET.regression),
+        });
+        be.embeddingForward(rz, z, rPick, 2);
+        be.embeddingForward(ry, sampler.x, rPick, 2);
+        wsR.forward(rEps, rz, jump.t, run.feat);
+        jump.scale(rx0, rInv, rz);
+        jump.scale(rx0, rRatio, rEps, true);
+        be.fill(dRx0, 0);
+        be.mse(lossReg, dRx0, rx0, ry, stage.regression);
+        jump.scale(dREps, rRatio, dRx0);
+        wsR.backward(dREps, rz);
+        be.logMetric(this.history, lossReg, null, this.clock, this.at(2));
+      };
+    }
 
     this.program = be.record(`${this.name}:step`, () => {
       be.tick(this.clock);
@@ -101,6 +170,7 @@ export class DmdStageRunner extends Points2dStageRunner {
       gen.scale(dEpsG, dRatio, gx0);
       G.arena.zeroGrad();
       wsG.backward(dEpsG, xin);
+      regression?.();
       G.arena.step(this.clock, stage.optimizer);
       // Fake score: the diffusion loss on the generator's (detached) samples.
       be.random(e3, this.clock, { kind: 'normal', seedLo, seedHi, stream: this.stream(STAGE_OFFSET.fakeNoise) });
@@ -141,6 +211,13 @@ export class DmdStageRunner extends Points2dStageRunner {
     for (const m of [this.student, this.fake]) {
       m.copyFrom(this.run.teacher);
       m.arena.resetMoments();
+    }
+    if (this.bank) {
+      // The teacher's DDIM samples, and the noises they start from: the sampler's own x_T stream at its clock 0.
+      const { z, clock, sampler } = this.bank;
+      const { seedLo, seedHi } = this;
+      this.run.be.random(z, clock, { kind: 'normal', seedLo, seedHi, stream: samplerStream(REGRESSION_SAMPLER, 0) });
+      sampler.run();
     }
     return Promise.resolve();
   }
