@@ -30,8 +30,8 @@ export class DmdStageRunner extends Points2dStageRunner {
   private readonly teacherSampler: Sampler;
   private readonly studentSampler: Sampler;
   private readonly hybridSampler: Sampler;
-  /** The regression term's pairs: noises zBank [P, 2] and the teacher's samples from them, by bankSampler. */
-  private readonly bank: { z: Tensor; clock: Tensor; sampler: Sampler } | null = null;
+  /** The regression term's pairs: noises z [P, 2] and the teacher's DDIM samples from them (sampler.x). */
+  private bank: { z: Tensor; clock: Tensor; sampler: Sampler } | null = null;
 
   constructor(
     run: Points2dRun,
@@ -94,59 +94,7 @@ export class DmdStageRunner extends Points2dStageRunner {
     const lossFake = this.tensor([1], 'loss_fake');
     const gap = this.tensor([1], 'gap');
     const { seedLo, seedHi } = this;
-    // The regression term: R = B / 2 pairs a step (as many as the generator's jumps from pure noise), each a noise
-    // z taken as x_{T-1} (as the student sampler does) and the teacher's sample from it.
-    const R = Math.max(1, Math.floor(B / 2));
-    const P = REGRESSION_PAIRS;
-    let regression: (() => void) | null = null;
-    if (stage.regression > 0) {
-      const z = this.tensor([P, 2], 'bank_z');
-      const clock = this.tensor([1], 'bank_clock', 'u32');
-      const sampler = this.own(
-        new Sampler(
-          be,
-          P,
-          modelSteps(run, teacher).map((s) => ({ ...s, kind: 'ddim' as const })),
-          abar,
-          run.feat,
-          REGRESSION_SAMPLER,
-          run.cfg.seed,
-          `${this.name}:bank`,
-        ),
-      );
-      this.bank = { z, clock, sampler };
-      const jump = this.own(new Noiser(be, new Int32Array(R).fill(T - 1), abar, `${this.name}:regression`));
-      const rInv = jump.diag('inv_sqrt_ab', (ab) => 1 / Math.sqrt(ab));
-      const rRatio = jump.diag('ratio', (ab) => -Math.sqrt(1 - ab) / Math.sqrt(ab));
-      const wsR = this.own(new Workspace(be, G, R, `${this.name}:regression`));
-      const rPick = this.tensor([R], 'regression_pick', 'i32');
-      const rz = this.tensor([R, 2], 'regression_z'); // [R, 2]
-      const ry = this.tensor([R, 2], 'regression_target'); // [R, 2]
-      const rEps = this.tensor([R, 2], 'regression_eps'); // [R, 2]
-      const rx0 = this.tensor([R, 2], 'regression_x0'); // [R, 2]
-      const dRx0 = this.tensor([R, 2], 'd_regression_x0'); // [R, 2]
-      const dREps = this.tensor([R, 2], 'd_regression_eps'); // [R, 2]
-      const lossReg = this.tensor([1], 'loss_regression');
-      regression = () => {
-        be.random(rPick, this.clock, {
-          kind: 'index',
-          n: P,
-          seedLo,
-          seedHi,
-          stream: this.stream(STAGE_OFFSET.regression),
-        });
-        be.embeddingForward(rz, z, rPick, 2);
-        be.embeddingForward(ry, sampler.x, rPick, 2);
-        wsR.forward(rEps, rz, jump.t, run.feat);
-        jump.scale(rx0, rInv, rz);
-        jump.scale(rx0, rRatio, rEps, true);
-        be.fill(dRx0, 0);
-        be.mse(lossReg, dRx0, rx0, ry, stage.regression);
-        jump.scale(dREps, rRatio, dRx0);
-        wsR.backward(dREps, rz);
-        be.logMetric(this.history, lossReg, null, this.clock, this.at(2));
-      };
-    }
+    const regression = stage.regression > 0 ? this.regressionTerm() : null;
 
     this.program = be.record(`${this.name}:step`, () => {
       be.tick(this.clock);
@@ -201,6 +149,53 @@ export class DmdStageRunner extends Points2dStageRunner {
       { model: G, t: tH, kind: 'ddim' },
     ];
     this.hybridSampler = this.evalSampler(hybrid, 'eval_hybrid', true);
+  }
+
+  /**
+   * DMD's regression term, recorded inside the step after G's backward: R = B / 2 pairs a step (as many as the
+   * generator's jumps from pure noise), each a noise z taken as x_{T-1} (as the student sampler does) and the
+   * teacher's DDIM sample from it; the squared distance's gradient (times the weight) accumulates into G's.
+   */
+  private regressionTerm(): () => void {
+    const { run, stage, student: G, seedLo, seedHi } = this;
+    const { be, abar, teacher } = run;
+    const T = run.w.timesteps;
+    const R = Math.max(1, Math.floor(stage.batch / 2));
+    const P = REGRESSION_PAIRS;
+    const z = this.tensor([P, 2], 'bank_z'); // [P, 2]
+    const clock = this.tensor([1], 'bank_clock', 'u32');
+    const ddim = modelSteps(run, teacher).map((s) => ({ ...s, kind: 'ddim' as const }));
+    const sampler = this.own(
+      new Sampler(be, P, ddim, abar, run.feat, REGRESSION_SAMPLER, run.cfg.seed, `${this.name}:bank`),
+    );
+    this.bank = { z, clock, sampler };
+    const jump = this.own(new Noiser(be, new Int32Array(R).fill(T - 1), abar, `${this.name}:regression`));
+    const inv = jump.diag('inv_sqrt_ab', (ab) => 1 / Math.sqrt(ab));
+    const ratio = jump.diag('ratio', (ab) => -Math.sqrt(1 - ab) / Math.sqrt(ab));
+    const ws = this.own(new Workspace(be, G, R, `${this.name}:regression`));
+    const pick = this.tensor([R], 'regression_pick', 'i32'); // [R]
+    const zR = this.tensor([R, 2], 'regression_z'); // [R, 2]
+    const target = this.tensor([R, 2], 'regression_target'); // [R, 2]
+    const eps = this.tensor([R, 2], 'regression_eps'); // [R, 2]
+    const x0 = this.tensor([R, 2], 'regression_x0'); // [R, 2]
+    const dx0 = this.tensor([R, 2], 'd_regression_x0'); // [R, 2]
+    const dEps = this.tensor([R, 2], 'd_regression_eps'); // [R, 2]
+    const loss = this.tensor([1], 'loss_regression');
+    const stream = this.stream(STAGE_OFFSET.regression);
+    return () => {
+      be.random(pick, this.clock, { kind: 'index', n: P, seedLo, seedHi, stream });
+      be.embeddingForward(zR, z, pick, 2);
+      be.embeddingForward(target, sampler.x, pick, 2);
+      // x_0 = (z - sqrt(1 - ab) eps_G(z, T-1)) / sqrt(ab), as the student sampler's one step.
+      ws.forward(eps, zR, jump.t, run.feat);
+      jump.scale(x0, inv, zR);
+      jump.scale(x0, ratio, eps, true);
+      be.fill(dx0, 0);
+      be.mse(loss, dx0, x0, target, stage.regression);
+      jump.scale(dEps, ratio, dx0);
+      ws.backward(dEps, zR);
+      be.logMetric(this.history, loss, null, this.clock, this.at(2));
+    };
   }
 
   private handoverT(): number {
