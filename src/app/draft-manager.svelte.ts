@@ -3,6 +3,7 @@ import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
 import { PRESETS } from '../lab/presets';
 import { decodeConfig, encodeConfig, ShareLinkError } from '../lab/share';
 import { errorText } from './format';
+import { describeConfig } from './run-name';
 
 /** The page's address without a fragment: no share link in the URL. */
 const dropFragment = () => history.replaceState(null, '', location.pathname + location.search);
@@ -16,8 +17,13 @@ export class DraftManager {
   /** A share link that could not be opened (ShareLinkError's text). */
   linkError = $state<string | null>(null);
   shareUrl = $state<string | null>(null);
+  /** What the share link the page opened is ("dpo-bandit with beta 2"), until dismissed or another preset is picked. */
+  linkNote = $state<string | null>(null);
+  /** For a draft not from a preset: the preset the loaded config is that preset plus changes of, if any. */
+  nearestName = $state<string | null>(null);
 
   readonly preset = $derived(PRESETS.find((p) => p.name === this.presetName) ?? null);
+  readonly nearest = $derived(PRESETS.find((p) => p.name === this.nearestName) ?? null);
 
   /** Check the edited config on the UI thread first (same schema), so typing gives feedback without the worker. */
   setDraft(next: ExperimentConfig): void {
@@ -34,6 +40,11 @@ export class DraftManager {
   loaded(config: ExperimentConfig): void {
     this.configError = null;
     this.draft = config;
+    if (this.presetName !== '') return;
+    // A config from elsewhere that is a preset unchanged is that preset; one with a few changes is named after it.
+    const origin = describeConfig(config, PRESETS);
+    if (origin.preset && origin.changes.length === 0) this.presetName = origin.preset.name;
+    this.nearestName = origin.preset?.name ?? null;
   }
 
   /** The worker refused a config: say why. */
@@ -44,6 +55,7 @@ export class DraftManager {
   /** The draft no longer comes from a preset. */
   custom(config?: ExperimentConfig): void {
     this.presetName = '';
+    this.nearestName = null;
     if (config) this.draft = config;
   }
 
@@ -54,8 +66,14 @@ export class DraftManager {
     this.presetName = name;
     this.shareUrl = null;
     this.linkError = null;
+    this.linkNote = null;
     dropFragment();
     return parseConfig(p.config);
+  }
+
+  /** The reader has read the link's note. */
+  dismissLinkNote(): void {
+    this.linkNote = null;
   }
 
   /** Whether a URL fragment is a link to open: not empty, and not the link this tab has just made. */
@@ -68,9 +86,11 @@ export class DraftManager {
     try {
       const cfg = decodeConfig(hash);
       this.linkError = null;
+      this.linkNote = describeConfig(cfg, PRESETS).text;
       return cfg;
     } catch (e) {
       this.linkError = e instanceof ShareLinkError ? e.message : `the link could not be read: ${errorText(e)}`;
+      this.linkNote = null;
       return null;
     }
   }

@@ -84,3 +84,35 @@ export function runFileBase(name: string, done: number): string {
     .slice(0, 80);
   return `${slug || 'preflab-run'}-step${done}`;
 }
+
+/** Changed settings a link's note lists before it says how many more there are. */
+const MAX_NOTE_CHANGES = 5;
+/** Past this many changes a config is no longer "a preset plus changes" but an experiment of its own. */
+const MAX_NEAR_CHANGES = 8;
+
+/** "a, b and c" */
+const listed = (items: string[]): string =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+
+export interface ConfigOrigin {
+  /** The preset the config is that preset plus a few changes of, or null (another world or stage kinds, or far). */
+  preset: PresetLike | null;
+  /** What differs from that preset ("beta 2"), empty for the preset unchanged. */
+  changes: string[];
+  /** "dpo-bandit with beta 2 and steps 600", "dpo-bandit unchanged", "a custom experiment on the bandit world". */
+  text: string;
+}
+
+/** What a config is, said in words: the nearest preset and what differs from it, or its world when none is near. */
+export function describeConfig(config: ExperimentConfig, presets: readonly PresetLike[]): ConfigOrigin {
+  const near = nearestPreset(config, presets);
+  const list = near ? changes(config, parsed(near)) : [];
+  if (!near || list.length > MAX_NEAR_CHANGES) {
+    return { preset: null, changes: [], text: `a custom experiment on the ${config.world.kind} world` };
+  }
+  if (list.length === 0) return { preset: near, changes: [], text: `${near.name} unchanged` };
+  const shown = list.slice(0, MAX_NOTE_CHANGES);
+  const more = list.length - shown.length;
+  const items = more > 0 ? [...shown, `${more} more ${more === 1 ? 'setting' : 'settings'}`] : shown;
+  return { preset: near, changes: list, text: `${near.name} with ${listed(items)}` };
+}

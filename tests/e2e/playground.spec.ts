@@ -1,6 +1,7 @@
 // The playground end to end on WebGPU (SwiftShader): train a preset, share links, saved runs, export and import.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from './fixtures';
+import { findPreset } from '../../src/lab/presets';
 import { download, linkTo, smallBandit, waitForState } from './helpers';
 
 test('trains a preset: every chart gains points, pause stops, Step adds one metric period', async ({ page }) => {
@@ -73,11 +74,39 @@ test('a share link reruns exactly the same config with the same metrics', async 
   expect(second.text).toBe(first.text);
 });
 
+test('a share link says what it is: the nearest preset and what differs from it', async ({ page }) => {
+  const preset = findPreset('dpo-bandit')!;
+  const cfg = structuredClone(preset.config);
+  cfg.stages = [{ ...cfg.stages[0], beta: 2, steps: 60 } as (typeof cfg.stages)[0]];
+  await page.goto(linkTo(cfg));
+  const note = page.getByTestId('link-note');
+  await expect(note).toHaveText(/Opened from a shared link: dpo-bandit with steps 60 and beta 2\./);
+  const picker = page.getByTestId('preset');
+  await expect(picker).toHaveValue('');
+  await expect(picker.locator('option:checked')).toHaveText(`${preset.title} (modified)`);
+  await waitForState(page, 'finished');
+  await note.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(note).toHaveCount(0);
+
+  // A config no preset is near is said to be a custom experiment on its world.
+  await page.goto('/');
+  await page.goto(linkTo({ ...smallBandit(20), stages: [smallBandit(10).stages[0], smallBandit(10).stages[0]] }));
+  await page.reload();
+  await expect(note).toHaveText(/Opened from a shared link: a custom experiment on the bandit world\./);
+  await expect(picker.locator('option:checked')).toHaveText('Custom (from a link, a saved run or an import)');
+  await waitForState(page, 'finished');
+
+  // Picking a preset leaves the link behind, and its note with it.
+  await picker.selectOption('ipo-bandit');
+  await expect(note).toHaveCount(0);
+});
+
 test('a bad link says what is wrong and shows the default page', async ({ page }) => {
   await page.goto('/#v1.AAAA-this-is-not-a-config');
   await expect(page.getByTestId('link-error')).toContainText(
     'This share link could not be opened: the link is damaged',
   );
+  await expect(page.getByTestId('link-note')).toHaveCount(0);
   await expect(page.getByTestId('preset')).toHaveValue('dpo-bandit');
   await waitForState(page, 'ready');
 

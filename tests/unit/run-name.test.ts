@@ -1,7 +1,7 @@
 // Run names and file names: two variants of one preset get different names, a preset unchanged keeps its own, a
 // config opened from a link is named after the preset it is closest to.
 import { describe, expect, it } from 'vitest';
-import { changes, nearestPreset, runFileBase, runName } from '../../src/app/run-name';
+import { changes, describeConfig, nearestPreset, runFileBase, runName } from '../../src/app/run-name';
 import { parseConfig } from '../../src/lab/config';
 import { findPreset, PRESETS } from '../../src/lab/presets';
 
@@ -51,5 +51,36 @@ describe('run names', () => {
     expect(runName(c, null, PRESETS)).toBe('my run');
     expect(runName({ ...c, title: '' }, null, PRESETS)).toBe('custom run');
     expect(runFileBase('  ', 3)).toBe('preflab-run-step3');
+  });
+});
+
+describe('what a shared config is, in words', () => {
+  it('is the nearest preset and what differs from it', () => {
+    const c = variant((c) => (c.stages[0] = { ...c.stages[0], beta: 2, steps: 600 } as (typeof c.stages)[0]));
+    const origin = describeConfig(c, PRESETS);
+    expect(origin.preset?.name).toBe('dpo-bandit');
+    expect(origin.text).toBe('dpo-bandit with steps 600 and beta 2');
+  });
+
+  it('says a preset unchanged is that preset', () => {
+    const origin = describeConfig(parseConfig(structuredClone(preset.config)), PRESETS);
+    expect(origin).toMatchObject({ changes: [], text: 'dpo-bandit unchanged' });
+  });
+
+  it('counts the changes past five', () => {
+    const c = variant((c) => {
+      c.seed = 99;
+      c.world = { ...c.world, prompts: 5, responses: 7, flipRate: 0.1, pairs: 100 } as typeof c.world;
+      c.stages[0] = { ...c.stages[0], beta: 2 } as (typeof c.stages)[0];
+    });
+    expect(describeConfig(c, PRESETS).text).toMatch(/^dpo-bandit with .+, .+, .+, .+, .+ and 1 more setting$/);
+  });
+
+  it('is a custom experiment on its world when no preset is near', () => {
+    const c = parseConfig({ world: { kind: 'bandit' }, stages: [{ kind: 'preference' }, { kind: 'preference' }] });
+    expect(describeConfig(c, PRESETS)).toMatchObject({
+      preset: null,
+      text: 'a custom experiment on the bandit world',
+    });
   });
 });
