@@ -37,7 +37,7 @@ async function pastTheEdge(page: Page): Promise<string[]> {
       }
       return parts.join(' > ');
     };
-    const clipped = (e: Element): boolean => {
+    const clipped = (e: Node): boolean => {
       for (let a = e.parentElement; a && a !== document.documentElement; a = a.parentElement) {
         if (getComputedStyle(a).overflowX !== 'visible' && a.getBoundingClientRect().right <= width + 0.5) return true;
       }
@@ -49,6 +49,19 @@ async function pastTheEdge(page: Page): Promise<string[]> {
       if (box.width === 0 || box.height === 0 || box.right <= width + 0.5) continue;
       if (!e.checkVisibility({ visibilityProperty: true }) || clipped(e)) continue;
       out.push(`${selector(e)} (right edge at ${Math.round(box.right)} px)`);
+    }
+    // Text that overflows its own element's box (a word too long for its column) runs off the screen just the same.
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      const parent = t.parentElement;
+      if (!parent || !t.textContent?.trim() || !parent.checkVisibility({ visibilityProperty: true })) continue;
+      range.selectNodeContents(t);
+      const box = range.getBoundingClientRect();
+      if (box.width === 0 || box.right <= width + 0.5 || clipped(t)) continue;
+      out.push(
+        `text "${t.textContent.trim().slice(0, 30)}" in ${selector(parent)} (right edge at ${Math.round(box.right)} px)`,
+      );
     }
     return out;
   });
