@@ -84,7 +84,7 @@ test(
       const proto = GPUBuffer.prototype as GPUBuffer & { __getMappedRange?: GPUBuffer['getMappedRange'] };
       proto.getMappedRange = proto.__getMappedRange!;
     });
-    await page.getByRole('button', { name: 'Reset' }).click();
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await expect(page.getByTestId('charts')).toHaveCount(0);
     await trainsAgain(page);
   },
