@@ -1,12 +1,6 @@
 // A chart's SVG saved as a file: the SVG itself, or a PNG drawn from it at twice its size, on white.
 
-function save(blob: Blob, name: string): void {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
+import { downloadBlob } from './download';
 
 /** The SVG as a standalone file: the page's colours and font written in, since the file has no stylesheet. */
 function svgText(svg: SVGSVGElement, w: number, h: number): string {
@@ -21,7 +15,7 @@ function svgText(svg: SVGSVGElement, w: number, h: number): string {
 }
 
 export function exportSvg(svg: SVGSVGElement, w: number, h: number, name: string): void {
-  save(new Blob([svgText(svg, w, h)], { type: 'image/svg+xml' }), `${name}.svg`);
+  downloadBlob(new Blob([svgText(svg, w, h)], { type: 'image/svg+xml' }), `${name}.svg`);
 }
 
 export function exportPng(svg: SVGSVGElement, w: number, h: number, name: string): void {
@@ -36,7 +30,7 @@ export function exportPng(svg: SVGSVGElement, w: number, h: number, name: string
     g.fillRect(0, 0, c.width, c.height);
     g.drawImage(img, 0, 0, c.width, c.height);
     URL.revokeObjectURL(url);
-    c.toBlob((b) => b && save(b, `${name}.png`));
+    c.toBlob((b) => b && downloadBlob(b, `${name}.png`));
   };
   img.src = url;
 }
