@@ -10,7 +10,12 @@ export function downloadBlob(blob: Blob, name: string): void {
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
   a.download = name;
+  a.hidden = true;
+  // In the document while it is clicked: a detached link's click is a navigation some browsers drop when the page is
+  // busy, and the download then never starts.
+  document.body.append(a);
   a.click();
+  a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), KEEP_URL_MS);
 }
 
