@@ -5,7 +5,7 @@ import { EngineManager } from './engine-manager.svelte';
 import { formatValue } from './format';
 import { RunManager } from './run-manager.svelte';
 import { SavedRunsManager } from './saved-runs-manager.svelte';
-import { buildCharts, type SeriesRun } from './series';
+import { buildCharts, chartRows, type SeriesRun } from './series';
 
 export class Lab {
   readonly engine = new EngineManager();
@@ -13,13 +13,17 @@ export class Lab {
   readonly run = new RunManager(this.engine, this.draft);
   readonly saved = new SavedRunsManager(this.run, this.draft);
 
+  /** The rows of this run that its charts and phenomena are built from: a bounded share of a long run's. */
+  readonly #shownRows = $derived(this.run.config ? chartRows(this.run.rows, this.run.config.metrics.every) : []);
+
   /** This run's charts, with the compared saved runs overlaid. */
   readonly charts = $derived.by(() => {
-    const { config, rows } = this.run;
+    const { config } = this.run;
+    const rows = this.#shownRows;
     const runs: SeriesRun[] = [];
     if (config && rows.length) runs.push({ label: 'this run', rows, stages: config.stages });
-    for (const c of this.saved.compared)
-      runs.push({ label: c.bundle.name, rows: c.bundle.rows, stages: c.bundle.config.stages });
+    for (const { bundle: b } of this.saved.compared)
+      runs.push({ label: b.name, rows: chartRows(b.rows, b.config.metrics.every), stages: b.config.stages });
     return buildCharts(runs);
   });
 
@@ -28,7 +32,8 @@ export class Lab {
    * holds its metric and the preset that explains it.
    */
   readonly phenomena = $derived.by(() => {
-    const { config, rows } = this.run;
+    const { config } = this.run;
+    const rows = this.#shownRows;
     if (!config || !rows.length) return [];
     const fmt = (v: number) => formatValue(Number(v.toPrecision(3)));
     return explainedElsewhere(detectPhenomena(rows, config.stages, fmt), this.draft.presetName);

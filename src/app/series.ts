@@ -57,6 +57,36 @@ export interface ChartSpec {
   stages: StageSpan[];
 }
 
+/**
+ * The most metric rows a run's charts are built from, about two per pixel of a chart's width. Charts, their
+ * summaries and the phenomenon detectors are rebuilt from the rows on every metric batch: from all of a long run's
+ * rows (the CPU backend logs thousands a second) that took the main thread seconds a batch, and the page stopped
+ * answering clicks.
+ */
+export const CHART_ROWS = 1000;
+
+/**
+ * The rows a run's charts draw: all of them up to `cap`; past it, the rows at multiples of a step stride (the metric
+ * period times a power of two, so every kept step also has the period's metrics), with each stage's first and last
+ * row, the latest included. Exports keep every row.
+ */
+export function chartRows(rows: readonly MetricRow[], every: number, cap = CHART_ROWS): readonly MetricRow[] {
+  if (rows.length <= cap) return rows;
+  const n = rows.length;
+  const edge = (i: number) =>
+    i === 0 || i === n - 1 || rows[i - 1].stage !== rows[i].stage || rows[i + 1].stage !== rows[i].stage;
+  const last = rows.reduce((m, r) => Math.max(m, r.step), 0);
+  let stride = Math.max(1, every);
+  // Indices kept; each doubling of the stride keeps a subset of the previous pass's.
+  let kept = rows.flatMap((r, i) => (r.step % stride === 0 || edge(i) ? [i] : []));
+  while (kept.length > cap && stride <= last) {
+    stride *= 2;
+    const s = stride;
+    kept = kept.filter((i) => rows[i].step % s === 0 || edge(i));
+  }
+  return kept.map((i) => rows[i]);
+}
+
 /** Each stage's steps on the run's step axis: (start, end], stages one after another. */
 export function stageSpans(stages: readonly { name: string; steps: number }[]): StageSpan[] {
   let at = 0;

@@ -1,5 +1,5 @@
 // The charts' pure logic: stage spans and rules on the step axis, where their labels go, each chart's note, and
-// how keys move the read-out.
+// how keys move the read-out, and which rows of a long run they are drawn from.
 import { describe, expect, it } from 'vitest';
 import { labelWidth, placeStageLabels, thinLogTicks, valueRange } from '../../src/app/chart-layout';
 import { renderMarkdown } from '../../src/app/markdown';
@@ -7,7 +7,9 @@ import { CHART_NOTES, chartNote } from '../../src/lab/chart-notes';
 import { parseConfig } from '../../src/lab/config';
 import { findPreset, PRESETS } from '../../src/lab/presets';
 import { METRICS } from '../../src/lab/metrics';
+import type { MetricRow } from '../../src/lab/metrics';
 import {
+  chartRows,
   loggedSteps,
   smoothSeries,
   stageMarks,
@@ -182,5 +184,58 @@ describe('the value axis', () => {
     expect(thinLogTicks([1, 2, 3])).toEqual([1, 2, 3]);
     expect(thinLogTicks([...decade(0), 10])).toEqual([1, 2, 5, 10]);
     expect(thinLogTicks([...decade(-1), ...decade(0), ...decade(1), 100])).toEqual([0.1, 1, 10, 100]);
+  });
+});
+
+describe('the rows a long run is drawn from', () => {
+  /** One row per step with the per-step loss; every `every` steps the period's metrics too, as stages log them. */
+  const run = (stages: [string, number][], every: number): MetricRow[] =>
+    stages.flatMap(([stage, steps]) =>
+      Array.from({ length: steps }, (_, i) => {
+        const step = i + 1;
+        const row: MetricRow = { stage, step, loss: step };
+        if (step % every === 0) row['rewards/margins'] = step;
+        return row;
+      }),
+    );
+
+  it('keeps every row of a run that fits', () => {
+    const rows = run([['dpo', 900]], 10);
+    expect(chartRows(rows, 10, 1000)).toBe(rows);
+  });
+
+  it('keeps at most the cap, at a stride that is a multiple of the metric period, with the latest row', () => {
+    const rows = run([['dpo', 30_000]], 10);
+    const kept = chartRows(rows, 10, 1000);
+    expect(kept.length).toBeLessThanOrEqual(1000);
+    expect(kept.length).toBeGreaterThan(400);
+    expect(kept[0]).toBe(rows[0]);
+    expect(kept.at(-1)).toBe(rows.at(-1));
+    const inner = kept.slice(1, -1).map((r) => r.step);
+    const stride = inner[1] - inner[0];
+    expect(stride % 10).toBe(0);
+    expect(inner.every((s) => s % stride === 0)).toBe(true);
+    // Every kept step of the stride also has the period's metrics: no chart loses its line.
+    expect(kept.slice(1, -1).every((r) => r['rewards/margins'] !== undefined)).toBe(true);
+  });
+
+  it("keeps each stage's first and last row, even a stage shorter than the stride", () => {
+    const rows = run(
+      [
+        ['teacher', 20_000],
+        ['student', 50],
+        ['dpo', 20_000],
+      ],
+      10,
+    );
+    const kept = chartRows(rows, 10, 1000);
+    expect(kept.length).toBeLessThanOrEqual(1000);
+    const student = kept.filter((r) => r.stage === 'student').map((r) => r.step);
+    expect(student[0]).toBe(1);
+    expect(student.at(-1)).toBe(50);
+    for (const stage of ['teacher', 'dpo']) {
+      const steps = kept.filter((r) => r.stage === stage).map((r) => r.step);
+      expect([steps[0], steps.at(-1)]).toEqual([1, 20_000]);
+    }
   });
 });
