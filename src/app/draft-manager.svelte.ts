@@ -112,6 +112,7 @@ export class DraftManager {
       try {
         const config = decodeConfig(hash);
         this.leaveLink();
+        this.linkError = null;
         this.presetName = PRESETS.some((p) => p.name === at.preset) ? at.preset : '';
         this.nearestName = null;
         this.draft = config;

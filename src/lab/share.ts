@@ -1,9 +1,10 @@
-// Share links: the whole config, deflated and base64url-encoded in the URL fragment, versioned and checksummed.
-// Decoding never executes anything: it checks the checksum, inflates with a size cap, parses JSON and validates
-// against the config schema.
+// Share links: the config's non-default values, deflated and base64url-encoded in the URL fragment, versioned and
+// checksummed. Decoding never executes anything: it checks the checksum, inflates with a size cap, parses JSON and
+// validates against the config schema, which fills in the defaults.
 
 import { Inflate, deflateSync } from 'fflate';
 import { CONFIG_VERSION, ConfigError, parseConfig, type ExperimentConfig } from './config';
+import { compactConfig } from './config-compact';
 
 /**
  * Codec version: the first field of the fragment. v2 puts a CRC-32 of the deflated bytes before them, so a
@@ -59,9 +60,12 @@ export function encodeJson(json: string): string {
   return PREFIX + packJson(json);
 }
 
-/** The fragment (with its leading '#') that reproduces a run. */
+/**
+ * The fragment (with its leading '#') that reproduces a run: the config's version and its non-default values (the
+ * schema fills in the rest on opening; a changed default therefore needs a new CONFIG_VERSION).
+ */
 export function encodeConfig(cfg: ExperimentConfig): string {
-  return encodeJson(JSON.stringify(cfg));
+  return encodeJson(JSON.stringify(compactConfig(cfg)));
 }
 
 /** The deflated bytes of a link's payload, once its checksum (v2) matches. */
