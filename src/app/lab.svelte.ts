@@ -43,7 +43,7 @@ export class Lab {
     const { expected } = this.draft;
     const info = this.engine.info;
     if (!expected || !info || this.run.shown) return null;
-    return checkResults(expected, this.run.rows, deviceOf(info));
+    return checkResults(expected, this.run.rows, deviceOf(info), this.run.status.state === 'finished');
   });
 
   readonly #onHashChange = () => void this.openLink(location.hash);

@@ -195,9 +195,10 @@ export type ResultsCheck =
 /**
  * A run's rows against a link's results. `exact` (the same device) requires every value bit for bit, as float32;
  * across devices each must be within REL_TOLERANCE. The first mismatch in run order is the drift; the run has
- * reproduced the link once it passed every step the link holds, and `worst` is the largest difference seen.
+ * reproduced the link once it passed every step the link holds, and `worst` is the largest difference seen. A run
+ * that `ended` without logging one of those steps drifted there.
  */
-export function checkResults(fp: Fingerprint, rows: readonly MetricRow[], here: Device): ResultsCheck {
+export function checkResults(fp: Fingerprint, rows: readonly MetricRow[], here: Device, ended = false): ResultsCheck {
   const exact = sameDevice(fp.device, here);
   const key = (stage: string, step: number) => `${stage}\u0000${step}`;
   const wanted = new Set(fp.points.map((p) => key(p.stage, p.step)));
@@ -207,6 +208,10 @@ export function checkResults(fp: Fingerprint, rows: readonly MetricRow[], here: 
   let checked = 0;
   for (const p of fp.points) {
     const row = found.get(key(p.stage, p.step));
+    if (!row && ended) {
+      const [metric, expected] = Object.entries(p.values)[0] as [MetricName, number];
+      return { state: 'drifted', stage: p.stage, step: p.step, metric, actual: null, expected, exact };
+    }
     if (!row) continue;
     checked++;
     for (const [name, expected] of Object.entries(p.values) as [MetricName, number][]) {

@@ -176,8 +176,19 @@ describe('checking a run against a link', () => {
     expect(checkResults(zero, at(1e-3), GPU).state).toBe('drifted');
   });
 
-  it('a metric the run did not log, or logged as NaN, is a drift', () => {
+  it('a metric the run did not log, or logged as NaN, is a drift; so is a step the ended run never logged', () => {
     const fp: Fingerprint = { device: GPU, points: [{ stage: 'dpo', step: 10, values: { loss: 0.5 } }] };
+    const early: MetricRow[] = [{ stage: 'dpo', step: 5, loss: 0.5 }];
+    expect(checkResults(fp, early, GPU).state).toBe('pending');
+    expect(checkResults(fp, early, GPU, true)).toEqual({
+      state: 'drifted',
+      stage: 'dpo',
+      step: 10,
+      metric: 'loss',
+      actual: null,
+      expected: 0.5,
+      exact: true,
+    });
     expect(checkResults(fp, [{ stage: 'dpo', step: 10 }], GPU)).toMatchObject({ state: 'drifted', actual: null });
     expect(checkResults(fp, [{ stage: 'dpo', step: 10, loss: NaN }], OTHER)).toMatchObject({
       state: 'drifted',
