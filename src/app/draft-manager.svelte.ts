@@ -1,4 +1,5 @@
-// The experiment being edited: the preset it came from, the draft config and what is wrong with it, and share links.
+// The experiment being edited: the preset it came from, the draft config and what is wrong with it, the address bar
+// that holds it, share links and the results an opened link expects.
 import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
 import { decodeResults, encodeLink, ResultsError, type Fingerprint } from '../lab/fingerprint';
 import { PRESETS } from '../lab/presets';

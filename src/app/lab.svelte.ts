@@ -68,7 +68,7 @@ export class Lab {
    * restores its experiment; a link that cannot be read is said and stays in the address bar to be corrected.
    */
   async openLink(hash: string): Promise<void> {
-    // After the first load, which writes its own address: the link is read against the state that leaves.
+    // The first load writes the page's own address over the current entry: judge the new fragment after it.
     await this.run.started();
     const opened = this.draft.open(hash);
     if (!opened) return;
