@@ -1,12 +1,18 @@
-// The experiment being edited: the preset it came from, the draft config and what is wrong with it, and share links.
+// The experiment being edited: the preset it came from, the draft config and what is wrong with it, the address bar
+// that holds it, share links and the results an opened link expects.
 import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
+import { decodeResults, encodeLink, ResultsError, type Fingerprint } from '../lab/fingerprint';
 import { PRESETS } from '../lab/presets';
-import { decodeConfig, encodeConfig, ShareLinkError } from '../lab/share';
+import { decodeConfig, encodeConfig, ShareLinkError, splitLink } from '../lab/share';
+import { arrival, clearAddress, writeAddress } from './address';
 import { errorText } from './format';
 import { describeConfig } from './run-name';
 
-/** The page's address without a fragment: no share link in the URL. */
-const dropFragment = () => history.replaceState(null, '', location.pathname + location.search);
+/** The experiment a URL opens, and whether to train it at once (a shared link does; the page's own address not). */
+export interface Opened {
+  config: ExperimentConfig;
+  train: boolean;
+}
 
 export class DraftManager {
   /** The preset the draft came from; '' for a config from a link, a saved run or an import. */
@@ -16,11 +22,20 @@ export class DraftManager {
   configError = $state<string | null>(null);
   /** A share link that could not be opened (ShareLinkError's text). */
   linkError = $state<string | null>(null);
+  /** The link the Share button made, and how many logged steps of results it carries. */
   shareUrl = $state<string | null>(null);
+  sharedSteps = $state(0);
+  /** The results the opened link expects its run to reproduce, until another experiment is loaded. */
+  expected = $state.raw<Fingerprint | null>(null);
+  /** Why the opened link's expected results cannot be checked (its config opened all the same). */
+  resultsError = $state<string | null>(null);
   /** What the share link the page opened is ("dpo-bandit with beta 2"), until dismissed or another preset is picked. */
   linkNote = $state<string | null>(null);
   /** For a draft not from a preset: the preset the loaded config is that preset plus changes of, if any. */
   nearestName = $state<string | null>(null);
+
+  /** The shared link the loaded experiment came from, recorded with the address so a reload reopens it. */
+  #link: string | null = null;
 
   readonly preset = $derived(PRESETS.find((p) => p.name === this.presetName) ?? null);
   readonly nearest = $derived(PRESETS.find((p) => p.name === this.nearestName) ?? null);
@@ -40,11 +55,13 @@ export class DraftManager {
   loaded(config: ExperimentConfig): void {
     this.configError = null;
     this.draft = config;
-    if (this.presetName !== '') return;
-    // A config from elsewhere that is a preset unchanged is that preset; one with a few changes is named after it.
-    const origin = describeConfig(config, PRESETS);
-    if (origin.preset && origin.changes.length === 0) this.presetName = origin.preset.name;
-    this.nearestName = origin.preset?.name ?? null;
+    if (this.presetName === '') {
+      // A config from elsewhere that is a preset unchanged is that preset; one with a few changes is named after it.
+      const origin = describeConfig(config, PRESETS);
+      if (origin.preset && origin.changes.length === 0) this.presetName = origin.preset.name;
+      this.nearestName = origin.preset?.name ?? null;
+    }
+    writeAddress(encodeConfig(config), this.#link, this.presetName);
   }
 
   /** The worker refused a config: say why. */
@@ -59,15 +76,13 @@ export class DraftManager {
     if (config) this.draft = config;
   }
 
-  /** Pick a preset: its config (to load) and no share link left in the URL; null for an unknown name. */
+  /** Pick a preset: its config (to load), leaving any opened link behind; null for an unknown name. */
   choosePreset(name: string): ExperimentConfig | null {
     const p = PRESETS.find((x) => x.name === name);
     if (!p) return null;
     this.presetName = name;
-    this.shareUrl = null;
     this.linkError = null;
-    this.linkNote = null;
-    dropFragment();
+    this.leaveLink();
     return parseConfig(p.config);
   }
 
@@ -76,37 +91,79 @@ export class DraftManager {
     this.linkNote = null;
   }
 
-  /** Whether a URL fragment is a link to open: not empty, and not the link this tab has just made. */
-  isNewLink(hash: string): boolean {
-    return hash !== '' && hash !== '#' && this.shareUrl !== location.href;
+  /** Another experiment replaces the opened link's: its note, its expected results and its Share link go. */
+  leaveLink(): void {
+    this.#link = null;
+    this.linkNote = null;
+    this.expected = null;
+    this.resultsError = null;
+    this.shareUrl = null;
   }
 
-  /** The config of a share link's fragment, or null with the reason in linkError. */
-  readLink(hash: string): ExperimentConfig | null {
+  /**
+   * The experiment the URL fragment holds, as the page opens or the fragment changes. An address this page wrote
+   * (a reload, Back, Forward) restores its experiment as it was, ready to train; if that experiment came from a
+   * shared link, the link is opened again. A link from elsewhere opens with its note and trains. A link that
+   * cannot be read is said (linkError) and null returned.
+   */
+  open(hash: string): Opened | null {
+    const at = arrival(hash);
+    if (at.kind === 'none') return null;
+    if (at.kind === 'own' && at.link === null) {
+      try {
+        const config = decodeConfig(hash);
+        this.leaveLink();
+        this.linkError = null;
+        this.presetName = PRESETS.some((p) => p.name === at.preset) ? at.preset : '';
+        this.nearestName = null;
+        this.draft = config;
+        return { config, train: false };
+      } catch {
+        // The entry's state says this page wrote the address, yet it does not decode: read it as any link.
+      }
+    }
+    const link = at.kind === 'own' && at.link !== null ? at.link : hash;
+    const config = this.#readLink(link);
+    if (!config) return null;
+    this.custom(config);
+    return { config, train: true };
+  }
+
+  /** The config of a share link's fragment (its expected results kept), or null with the reason in linkError. */
+  #readLink(hash: string): ExperimentConfig | null {
+    let config: ExperimentConfig;
     try {
-      const cfg = decodeConfig(hash);
-      this.linkError = null;
-      this.linkNote = describeConfig(cfg, PRESETS).text;
-      return cfg;
+      config = decodeConfig(hash);
     } catch (e) {
       this.linkError = e instanceof ShareLinkError ? e.message : `the link could not be read: ${errorText(e)}`;
       this.linkNote = null;
       return null;
     }
+    this.leaveLink();
+    this.linkError = null;
+    this.#link = hash;
+    this.linkNote = describeConfig(config, PRESETS).text;
+    const results = splitLink(hash).results;
+    if (results !== null) {
+      try {
+        this.expected = decodeResults(results);
+      } catch (e) {
+        this.resultsError = e instanceof ResultsError ? e.message : errorText(e);
+      }
+    }
+    return config;
   }
 
-  /** The link the page opened with, if any; a link that cannot be read is said and taken out of the URL. */
-  readStartLink(): ExperimentConfig | null {
-    if (!this.isNewLink(location.hash)) return null;
-    const cfg = this.readLink(location.hash);
-    if (!cfg) dropFragment();
-    return cfg;
+  /** Take a link that could not be read out of the address bar (the default experiment's address follows). */
+  dropBadLink(): void {
+    if (this.linkError) clearAddress();
   }
 
-  /** Put `config` in the URL fragment and return the link. */
-  share(config: ExperimentConfig): string {
-    history.replaceState(null, '', location.pathname + location.search + encodeConfig(config));
-    this.shareUrl = location.href;
+  /** The full link of the loaded config, carrying `results` when the run has logged some; it is also copied. */
+  share(config: ExperimentConfig, results: Fingerprint | null): string {
+    const fragment = encodeLink(encodeConfig(config), results);
+    this.shareUrl = location.origin + location.pathname + location.search + fragment;
+    this.sharedSteps = results?.points.length ?? 0;
     return this.shareUrl;
   }
 }

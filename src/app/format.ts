@@ -68,3 +68,15 @@ export function isoNow(): string {
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** A relative difference as a percentage with 2 significant digits: 0%, 0.02%, 1.5%. */
+export function formatPercent(fraction: number): string {
+  if (fraction === 0) return '0%';
+  if (!Number.isFinite(fraction)) return '∞%';
+  return `${Number((fraction * 100).toPrecision(2))}%`;
+}
+
+/** The device that computed a run, as a sentence names it: "WebGPU on google · swiftshader", "the CPU backend". */
+export function formatDevice(d: { backend: 'webgpu' | 'cpu'; adapter: string }): string {
+  return d.backend === 'webgpu' ? `WebGPU on ${d.adapter || 'an unnamed adapter'}` : `the CPU backend`;
+}

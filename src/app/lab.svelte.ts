@@ -1,4 +1,5 @@
 // The page's state, one manager per concern (engine, draft, run, saved runs), and the actions that span several.
+import { checkResults, deviceOf, pickFingerprint } from '../lab/fingerprint';
 import { detectPhenomena, explainedElsewhere } from '../lab/phenomena';
 import { DraftManager } from './draft-manager.svelte';
 import { EngineManager } from './engine-manager.svelte';
@@ -39,28 +40,45 @@ export class Lab {
     return explainedElsewhere(detectPhenomena(rows, config.stages, fmt), this.draft.presetName);
   });
 
+  /**
+   * The opened link's expected results against this run's rows, on this device; null without expected results,
+   * a started engine, or rows this worker computed (a saved run shown is another run's).
+   */
+  readonly check = $derived.by(() => {
+    const { expected } = this.draft;
+    const info = this.engine.info;
+    if (!expected || !info || this.run.shown) return null;
+    return checkResults(expected, this.run.rows, deviceOf(info), this.run.status.state === 'finished');
+  });
+
   readonly #onHashChange = () => void this.openLink(location.hash);
 
-  /** Start the worker, open the share link in the URL (if any) or the first preset, and list saved runs. */
+  /**
+   * Start the worker, open the experiment in the URL (a shared link, or this page's own address on a reload) or
+   * the first preset, and list saved runs.
+   */
   async boot(): Promise<void> {
     this.engine.restoreForceCpu();
-    const fromLink = this.draft.readStartLink();
+    const opened = this.draft.open(location.hash);
+    if (!opened) this.draft.dropBadLink();
     void this.saved.refresh();
     addEventListener('hashchange', this.#onHashChange);
-    if (fromLink) this.draft.custom(fromLink);
     // Actions that arrive meanwhile (a link pasted, a saved run opened) wait until the first run is loaded.
-    await this.run.boot(fromLink ?? this.draft.draft, fromLink !== null);
+    await this.run.boot(opened?.config ?? this.draft.draft, opened?.train ?? false);
     if (this.engine.info && !this.engine.crash) void this.engine.runSelfTest();
   }
 
-  /** A share link pasted into this tab (the fragment changed): open it and rerun it, or say what is wrong. */
+  /**
+   * The fragment changed: a link pasted into this tab opens and reruns, an address of this page (Back, Forward)
+   * restores its experiment; a link that cannot be read is said and stays in the address bar to be corrected.
+   */
   async openLink(hash: string): Promise<void> {
-    if (!this.draft.isNewLink(hash)) return;
-    const cfg = this.draft.readLink(hash);
-    if (!cfg) return;
+    // The first load writes the page's own address over the current entry: judge the new fragment after it.
+    await this.run.started();
+    const opened = this.draft.open(hash);
+    if (!opened) return;
     await this.run.pause();
-    this.draft.custom();
-    if (await this.run.load(cfg)) await this.run.train();
+    if ((await this.run.load(opened.config)) && opened.train) await this.run.train();
   }
 
   async choosePreset(name: string): Promise<void> {
@@ -74,13 +92,22 @@ export class Lab {
     await this.choosePreset(name);
   }
 
+  /** Load the edited config: an experiment of its own, no longer the opened link's. */
   async applyDraft(): Promise<void> {
+    this.draft.leaveLink();
     await this.run.load(this.draft.draft);
   }
 
-  /** Put the loaded config in the URL fragment and return the link. */
+  /**
+   * The full link of the loaded run: its config and, once this worker has logged metrics, the results it expects
+   * (a few metrics at a few logged steps, on this device).
+   */
   share(): string | null {
-    return this.run.config ? this.draft.share(this.run.config) : null;
+    const { config, rows, shown } = this.run;
+    if (!config) return null;
+    const info = this.engine.info;
+    const results = info && !shown ? pickFingerprint(rows, deviceOf(info)) : null;
+    return this.draft.share(config, results);
   }
 
   async setForceCpu(on: boolean): Promise<void> {

@@ -29,6 +29,8 @@ export class RunManager {
   rate = $state(0);
   speed = $state(10);
   busy = $state(false);
+  /** The rows are a saved or imported run's, shown until the run is reset or another is loaded. */
+  shown = $state(false);
 
   readonly running = $derived(this.status.state === 'running');
   readonly canTrain = $derived(this.status.state === 'ready' || this.status.state === 'paused');
@@ -87,6 +89,7 @@ export class RunManager {
     const cfg = this.config ?? this.#draft.draft;
     this.rows = [];
     this.snapshot = null;
+    this.shown = false;
     this.status = EMPTY;
     this.#booting = this.#engine.start(this.#events).then(async () => {
       if (this.#engine.info) await this.#loadNow(cfg);
@@ -94,9 +97,14 @@ export class RunManager {
     await this.#booting;
   }
 
+  /** Once the latest worker start and its first load are over. */
+  async started(): Promise<void> {
+    if (this.#booting) await this.#booting;
+  }
+
   /** Validate a config in the worker and build its run; false (with the message shown) when it is not valid. */
   async load(input: ExperimentInput | ExperimentConfig): Promise<boolean> {
-    if (this.#booting) await this.#booting;
+    await this.started();
     return this.#loadNow(input);
   }
 
@@ -114,6 +122,7 @@ export class RunManager {
       this.rows = [];
       this.snapshot = null;
       this.#shownWeights = null;
+      this.shown = false;
       this.#meter.reset();
       this.rate = 0;
       this.status = await this.#engine.api.status();
@@ -132,6 +141,7 @@ export class RunManager {
     this.rows = saved.rows;
     this.snapshot = saved.snapshot;
     this.#shownWeights = saved.weights;
+    this.shown = true;
   }
 
   async train(): Promise<void> {
@@ -171,6 +181,7 @@ export class RunManager {
       this.rows = [];
       this.snapshot = null;
       this.#shownWeights = null;
+      this.shown = false;
       this.#meter.reset();
       this.rate = 0;
       this.status = await api.reset();

@@ -97,7 +97,7 @@ export class SavedRunsManager {
 
   async #show(b: RunBundle): Promise<void> {
     this.#draft.custom();
-    this.#draft.dismissLinkNote();
+    this.#draft.leaveLink();
     if (!(await this.#run.load(b.config))) return;
     let notice = `Showing “${b.name}”: ${b.done} of ${b.total} steps. Reset and Train rerun its config.`;
     // A run saved by an older version may hold a state this one cannot draw: its metrics are still shown.

@@ -1,9 +1,10 @@
-// Share links: the whole config, deflated and base64url-encoded in the URL fragment, versioned and checksummed.
-// Decoding never executes anything: it checks the checksum, inflates with a size cap, parses JSON and validates
-// against the config schema.
+// Share links: the config's non-default values, deflated and base64url-encoded in the URL fragment, versioned and
+// checksummed. Decoding never executes anything: it checks the checksum, inflates with a size cap, parses JSON and
+// validates against the config schema, which fills in the defaults.
 
 import { Inflate, deflateSync } from 'fflate';
 import { CONFIG_VERSION, ConfigError, parseConfig, type ExperimentConfig } from './config';
+import { compactConfig } from './config-compact';
 
 /**
  * Codec version: the first field of the fragment. v2 puts a CRC-32 of the deflated bytes before them, so a
@@ -45,18 +46,26 @@ function fromBase64Url(s: string): Uint8Array {
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
 
-/** The fragment that carries a JSON text: its checksum and its deflated bytes. */
-export function encodeJson(json: string): string {
+/** A JSON text as a link carries it: its checksum and its deflated bytes, base64url-encoded. */
+export function packJson(json: string): string {
   const packed = deflateSync(new TextEncoder().encode(json), { level: 9 });
   const bytes = new Uint8Array(CHECKSUM_BYTES + packed.length);
   new DataView(bytes.buffer).setUint32(0, crc32(packed));
   bytes.set(packed, CHECKSUM_BYTES);
-  return PREFIX + toBase64Url(bytes);
+  return toBase64Url(bytes);
 }
 
-/** The fragment (with its leading '#') that reproduces a run. */
+/** The fragment that carries a JSON text: its checksum and its deflated bytes. */
+export function encodeJson(json: string): string {
+  return PREFIX + packJson(json);
+}
+
+/**
+ * The fragment (with its leading '#') that reproduces a run: the config's version and its non-default values (the
+ * schema fills in the rest on opening; a changed default therefore needs a new CONFIG_VERSION).
+ */
 export function encodeConfig(cfg: ExperimentConfig): string {
-  return encodeJson(JSON.stringify(cfg));
+  return encodeJson(JSON.stringify(compactConfig(cfg)));
 }
 
 /** The deflated bytes of a link's payload, once its checksum (v2) matches. */
@@ -121,10 +130,37 @@ function nestingDepth(text: Uint8Array): number {
   return deepest;
 }
 
-/** The config a fragment holds, or a ShareLinkError saying plainly what is wrong with the link. */
-export function decodeConfig(fragment: string): ExperimentConfig {
+/**
+ * A link's two parts: the config ("#v2.…") and, after it, the results it expects ("r1.…", see fingerprint.ts), or
+ * null. The config's base64url never holds a dot, so the first dot after its version starts the results.
+ */
+export function splitLink(fragment: string): { config: string; results: string | null } {
   const frag = fragment.startsWith('#') ? fragment : `#${fragment}`;
-  if (frag.length > MAX_FRAGMENT) throw new ShareLinkError('the link is too long to be a PrefLab share link');
+  const m = /^(#v\d+\.[^.]*)\.(r\d+\..*)$/s.exec(frag);
+  return m ? { config: m[1], results: m[2] } : { config: frag, results: null };
+}
+
+/** The JSON value of deflated bytes; `what` the value should be names it in the errors ("a config"). */
+function readJson(packed: Uint8Array, what: string): unknown {
+  const raw = inflateCapped(packed);
+  if (nestingDepth(raw) > MAX_NESTING)
+    throw new ShareLinkError(`the link is not ${what}: its contents nest deeper than ${what} ever does`);
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+  } catch {
+    throw new ShareLinkError(`the link is damaged: its contents are not ${what}`);
+  }
+}
+
+/** The JSON value a checksummed payload of packJson holds, or a ShareLinkError saying what is wrong with it. */
+export function unpackJson(payload: string, what: string): unknown {
+  return readJson(unpack(LINK_VERSION, payload), what);
+}
+
+/** The config a fragment holds (ignoring any expected results), or a ShareLinkError saying what is wrong. */
+export function decodeConfig(fragment: string): ExperimentConfig {
+  if (fragment.length > MAX_FRAGMENT) throw new ShareLinkError('the link is too long to be a PrefLab share link');
+  const frag = splitLink(fragment).config;
   const m = /^#v(\d+)\.(.*)$/s.exec(frag);
   if (!m) throw new ShareLinkError(`this is not a PrefLab share link (it should start with ${PREFIX})`);
   const version = Number(m[1]);
@@ -135,16 +171,7 @@ export function decodeConfig(fragment: string): ExperimentConfig {
         : `this link uses the retired link format v${version}, which cannot be read any more`,
     );
   }
-  const packed = unpack(version, m[2]);
-  const raw = inflateCapped(packed);
-  if (nestingDepth(raw) > MAX_NESTING)
-    throw new ShareLinkError('the link is not a config: its contents nest deeper than any experiment does');
-  let input: unknown;
-  try {
-    input = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-  } catch {
-    throw new ShareLinkError('the link is damaged: its contents are not a config');
-  }
+  const input = readJson(unpack(version, m[2]), 'a config');
   const v = (input as { version?: unknown } | null)?.version;
   if (typeof v === 'number' && v !== CONFIG_VERSION) {
     throw new ShareLinkError(`the link holds a config of version ${v}; this PrefLab reads version ${CONFIG_VERSION}`);

@@ -1,6 +1,6 @@
 // How the app shows numbers from the engine.
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatError, formatLimit, formatMs } from '../../src/app/format';
+import { formatBytes, formatDevice, formatError, formatLimit, formatMs, formatPercent } from '../../src/app/format';
 
 describe('format', () => {
   it('writes errors in compact scientific notation', () => {
@@ -9,6 +9,15 @@ describe('format', () => {
     expect(formatError(12.5)).toBe('1.3e1');
     expect(formatError(Infinity)).toBe('Infinity');
     expect(formatError(NaN)).toBe('Infinity');
+  });
+
+  it('writes a relative difference as a percentage, and a device as a sentence names it', () => {
+    expect(formatPercent(0)).toBe('0%');
+    expect(formatPercent(2.04e-4)).toBe('0.02%');
+    expect(formatPercent(1e-3)).toBe('0.1%');
+    expect(formatPercent(Infinity)).toBe('∞%');
+    expect(formatDevice({ backend: 'webgpu', adapter: 'google · swiftshader' })).toBe('WebGPU on google · swiftshader');
+    expect(formatDevice({ backend: 'cpu', adapter: 'CPU twins' })).toBe('the CPU backend');
   });
 
   it('writes durations in ms, then s', () => {
