@@ -1,0 +1,194 @@
+// preflab.py of a PyTorch export: the plumbing train.py leans on (the export's format check, a safetensors
+// reader, Philox 4x32-10, the --check comparison and the metric writers), kept out of train.py so that it reads as
+// the experiment. String.raw keeps Python's backslashes as written.
+
+/**
+ * --check's tolerances: a metric agrees when |ours - PrefLab's| <= tolerance * max(|PrefLab's|, floor); in a share
+ * of pairs, two values within tie * (1 + |a| + |b|) of each other are a tie either side may rank either way.
+ */
+export const CHECK = { tolerance: 1e-3, floor: 1e-2, tie: 1e-5 } as const;
+
+export const SUPPORT_PY = String.raw`"""Plumbing of a PrefLab PyTorch export: its format check, a safetensors reader, PrefLab's Philox random
+streams, the --check comparison with expected.jsonl and the metric writers. train.py holds the experiment."""
+
+import json
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+
+EXPORT_FORMAT = "preflab-torch-export"
+EXPORT_VERSION = 1
+
+# --check: a metric agrees with PrefLab's when |ours - PrefLab's| <= TOLERANCE * max(|PrefLab's|, FLOOR). Both
+# sides compute in float32 (PrefLab's CPU backend rounds every stored value to float32; torch computes in it), so
+# they differ by rounding that training carries along: about 1e-5 over the first 50 steps of the bandit presets.
+# A large beta with a large learning rate amplifies it (a saturated sigmoid): replay fewer steps there.
+TOLERANCE = ${CHECK.tolerance}
+FLOOR = ${CHECK.floor}
+# A share of pairs (rewards/accuracies, ranking/accuracy) counts pairs whose two values differ by less than float32
+# resolution as ties that either side may rank either way: PrefLab's value must lie within what those ties allow.
+# Two values tie when they differ by at most TIE * (1 + |a| + |b|).
+TIE = ${CHECK.tie}
+
+
+def load_config(path):
+    """config.json of the export, refused unless this train.py reads its format version."""
+    with open(path) as f:
+        cfg = json.load(f)
+    if cfg.get("format") != EXPORT_FORMAT:
+        sys.exit(f"{path}: not a PrefLab PyTorch export (format is {cfg.get('format')!r}, not {EXPORT_FORMAT!r})")
+    if cfg.get("version") != EXPORT_VERSION:
+        sys.exit(
+            f"{path}: export format version {cfg.get('version')!r}, but this train.py reads version "
+            f"{EXPORT_VERSION}: export the run again to get a train.py that matches it"
+        )
+    return cfg
+
+
+SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "I32": "<i4", "U8": "u1"}
+
+
+def read_safetensors(path):
+    """Every tensor of a .safetensors file by name: 8 bytes of header length (little-endian u64), a JSON header
+    giving each tensor's dtype, shape and byte range, then the raw little-endian data."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8 : 8 + n])
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = np.dtype(SAFETENSORS_DTYPES[info["dtype"]])
+        begin, end = info["data_offsets"]
+        array = np.frombuffer(blob, dtype=dtype, count=(end - begin) // dtype.itemsize, offset=8 + n + begin)
+        tensors[name] = torch.from_numpy(array.reshape(info["shape"]).astype(dtype.newbyteorder("=")))
+    return tensors
+
+
+# ---- Philox 4x32-10 (Salmon et al. 2011), as PrefLab draws every random number ----
+
+U64 = np.uint64
+PHILOX_M0, PHILOX_M1 = U64(0xD2511F53), U64(0xCD9E8D57)
+PHILOX_W0, PHILOX_W1 = 0x9E3779B9, 0xBB67AE85
+LOW32 = U64(0xFFFFFFFF)
+
+
+def philox4x32(counter, key):
+    """Philox 4x32-10 of counters [n, 4] (uint32 values held in uint64) under key (k0, k1): words [n, 4]."""
+    x0, x1, x2, x3 = (counter[:, i].astype(U64) for i in range(4))
+    k0, k1 = key
+    for _ in range(10):
+        p0 = PHILOX_M0 * x0  # < 2^64: exact in uint64
+        p1 = PHILOX_M1 * x2
+        x0, x1, x2, x3 = (p1 >> U64(32)) ^ x1 ^ U64(k0), p1 & LOW32, (p0 >> U64(32)) ^ x3 ^ U64(k1), p0 & LOW32
+        k0 = (k0 + PHILOX_W0) & 0xFFFFFFFF
+        k1 = (k1 + PHILOX_W1) & 0xFFFFFFFF
+    return np.stack([x0, x1, x2, x3], axis=1)
+
+
+# The known answer (Random123): counter 0, key 0.
+assert philox4x32(np.zeros((1, 4), U64), (0, 0)).tolist() == [[0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]]
+
+
+def philox_indices(seed, stream, step, n, count):
+    """count draws in [0, n): draw i is word i % 4 of Philox(counter (i // 4, stream, step, 0), key (seed low
+    32 bits, seed high 32 bits)), scaled as floor(u n) with u = (2 (bits >> 8) + 1) / 2^25, exact in integers."""
+    blocks = (count + 3) // 4
+    counter = np.zeros((blocks, 4), dtype=U64)
+    counter[:, 0] = np.arange(blocks, dtype=U64)
+    counter[:, 1] = stream
+    counter[:, 2] = step
+    bits = philox4x32(counter, (seed & 0xFFFFFFFF, seed >> 32)).reshape(-1)[:count]
+    return ((U64(2) * (bits >> U64(8)) + U64(1)) * U64(n)) >> U64(25)
+
+
+# ---- shares of pairs, with their ties ----
+
+
+def share_greater(a, b):
+    """mean(a > b) as a float, and the range [low, high] it may take when ties go either way."""
+    a, b = a.double(), b.double()
+    tie = (a - b).abs() <= TIE * (1 + a.abs() + b.abs())
+    greater = a > b
+    return greater.double().mean().item(), ((greater & ~tie).double().mean().item(), (greater | tie).double().mean().item())
+
+
+# ---- --check ----
+
+
+def difference(ours, theirs, allowed=None):
+    """How far our value is from PrefLab's, relative to max(|PrefLab's|, FLOOR); 0 inside a share's tie range."""
+    if not (math.isfinite(ours) and math.isfinite(theirs)):
+        return 0.0 if (ours == theirs or (math.isnan(ours) and math.isnan(theirs))) else math.inf
+    if allowed is not None and allowed[0] <= theirs <= allowed[1]:
+        return 0.0
+    return abs(ours - theirs) / max(abs(theirs), FLOOR)
+
+
+def check(rows, ranges, expected_path):
+    """Compare every metric of every row of expected.jsonl with ours, row by row (ranges[i] holds the tie ranges
+    of row i's shares); print one line and return the exit status."""
+    with open(expected_path) as f:
+        expected = [json.loads(line) for line in f if line.strip()]
+    worst = (0.0, "-", "-")
+    first_drift = None
+    if len(rows) != len(expected):
+        print(f"drifted: train.py logged {len(rows)} rows, expected.jsonl has {len(expected)}")
+        return 1
+    for got, want, allowed in zip(rows, expected, ranges):
+        where = f"{want['stage']} step {want['step']}"
+        if (got["stage"], got["step"]) != (want["stage"], want["step"]):
+            print(f"drifted: expected.jsonl has {where} where train.py logged {got['stage']} step {got['step']}")
+            return 1
+        names = sorted(set(want) - {"stage", "step"})
+        extra = sorted(set(got) - set(want))
+        if extra:
+            print(f"drifted: at {where} train.py logs {', '.join(extra)}, which PrefLab did not")
+            return 1
+        for name in names:
+            if name not in got:
+                print(f"drifted: at {where} PrefLab logged {name} and train.py did not")
+                return 1
+            d = difference(got[name], want[name], allowed.get(name))
+            if d > worst[0]:
+                worst = (d, name, where)
+            if d > TOLERANCE and first_drift is None:
+                first_drift = f"first at {where}: {name} is {got[name]!r} here, {want[name]!r} in PrefLab"
+    summary = f"{len(expected)} rows, worst relative difference {worst[0]:.2e} ({worst[1]}, {worst[2]})"
+    if first_drift is None:
+        print(f"reproduced: {summary}, within the float32 tolerance {TOLERANCE:g}")
+        return 0
+    print(f"drifted: {summary}, over the float32 tolerance {TOLERANCE:g}; {first_drift}")
+    return 1
+
+
+# ---- metric files PrefLab reads back (the columns of its CSV and JSON-lines export) ----
+
+
+def write_metrics(rows, columns, out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "metrics.jsonl"), "w") as f:
+        for r in rows:
+            f.write(json.dumps({c: r[c] for c in columns if c in r}) + "\n")
+    with open(os.path.join(out_dir, "metrics.csv"), "w") as f:
+        f.write(",".join(columns) + "\n")
+        for r in rows:
+            f.write(",".join(csv_cell(r.get(c)) for c in columns) + "\n")
+
+
+def csv_cell(x):
+    if x is None:
+        return ""
+    if isinstance(x, str):
+        return '"' + x.replace('"', '""') + '"' if any(ch in x for ch in ',"\n\r') else x
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    return repr(x)
+`;

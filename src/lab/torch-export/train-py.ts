@@ -1,0 +1,197 @@
+// train.py of a PyTorch export of a bandit run: the world, the table policy, the DPO-family losses, the metrics and
+// the training loop in plain PyTorch, written for a researcher to read and edit. String.raw keeps Python's
+// backslashes as written.
+
+export const TRAIN_PY = String.raw`#!/usr/bin/env python3
+"""A PrefLab run in plain PyTorch: the bandit world, its table policy and its preference stages (the DPO family).
+
+  python3 train.py --check              replay the first steps and compare every metric with expected.jsonl
+  python3 train.py [--device cuda]      run the whole experiment; metrics go to out/metrics.jsonl and .csv
+
+See README.md for the files, the names in init.safetensors and how the random streams match PrefLab's.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import preflab
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Bandit:
+    """P prompts x K responses with a hidden reward, and the offline preference pairs (prompt, chosen, rejected)
+    PrefLab sampled from it, read from world.safetensors."""
+
+    def __init__(self, tensors, reference_logits, device):
+        self.reward = tensors["reward"].to(device)  # [P, K] float64
+        self.prompt = tensors["prompt"].long().to(device)  # [N]
+        self.chosen = tensors["chosen"].long().to(device)  # [N]
+        self.rejected = tensors["rejected"].long().to(device)  # [N]
+        self.alpha = tensors["alpha"].to(device)  # [N] true P(chosen preferred), before label flips
+        self.reference_logp = F.log_softmax(reference_logits.double().to(device), dim=-1)  # [P, K]
+
+    def optimal_logp(self, beta):
+        """log pi_star = log_softmax(log pi_ref + r / beta): the optimum of the KL-regularized reward."""
+        return F.log_softmax(self.reference_logp + self.reward / beta, dim=-1)
+
+    def idealized_accuracy(self, beta):
+        """Share of pairs the idealized DPO optimum ranks right (Chen et al. 2024, Eq. 3)."""
+        a = self.alpha.clamp(1e-12, 1 - 1e-12)
+        ref = self.reference_logp
+        s = ref[self.prompt, self.chosen] - ref[self.prompt, self.rejected] + torch.log(a / (1 - a)) / beta
+        return (s > 0).double().mean().item()
+
+
+def preference_losses(loss_type, pc, pr, rc, rr, beta, eps, gamma):
+    """Per-pair losses of the DPO family, TRL's dpo_loss conventions: pc, pr are the policy's log-probs of the
+    chosen and rejected responses, rc, rr the reference's; eps is the label smoothing (cDPO) or flip rate (rDPO)."""
+    h = (pc - pr) - (rc - rr)
+    if loss_type == "sigmoid":  # DPO; cDPO with label smoothing
+        return -F.logsigmoid(beta * h) * (1 - eps) - F.logsigmoid(-beta * h) * eps
+    if loss_type == "robust":  # rDPO
+        return (-F.logsigmoid(beta * h) * (1 - eps) + F.logsigmoid(-beta * h) * eps) / (1 - 2 * eps)
+    if loss_type == "hinge":  # SLiC
+        return torch.relu(1 - beta * h)
+    if loss_type == "ipo":
+        return (h - 1 / (2 * beta)) ** 2
+    if loss_type == "sppo_hard":
+        return (pc - rc - 0.5 / beta) ** 2 + (pr - rr + 0.5 / beta) ** 2
+    if loss_type == "nca_pair":
+        cw, cl = beta * (pc - rc), beta * (pr - rr)
+        return -F.logsigmoid(cw) - 0.5 * F.logsigmoid(-cw) - 0.5 * F.logsigmoid(-cl)
+    if loss_type == "apo_zero":
+        return (1 - torch.sigmoid(beta * (pc - rc))) + torch.sigmoid(beta * (pr - rr))
+    if loss_type == "simpo":  # reference-free
+        z = beta * (pc - pr - gamma / beta)
+        return -F.logsigmoid(z) * (1 - eps) - F.logsigmoid(-z) * eps
+    raise ValueError(f"unknown loss_type {loss_type!r}")
+
+
+def preference_step(policy, reference, world, stage, pick):
+    """The loss of one batch of pairs (indices pick into the pairs) and its step metrics, named as TRL logs them."""
+    x, yw, yl = world.prompt[pick], world.chosen[pick], world.rejected[pick]
+    # A response is one token, so a sequence log-prob is one log-softmax entry; the length-averaged log-probs
+    # that ipo and simpo take (stage["averaged"]) are the same numbers.
+    policy_logp = F.log_softmax(policy[x], dim=-1)  # [B, K]
+    with torch.no_grad():
+        reference_logp = F.log_softmax(reference[x], dim=-1)
+    pc, pr = policy_logp.gather(1, yw[:, None])[:, 0], policy_logp.gather(1, yl[:, None])[:, 0]
+    rc, rr = reference_logp.gather(1, yw[:, None])[:, 0], reference_logp.gather(1, yl[:, None])[:, 0]
+    beta = stage["beta"]
+    losses = preference_losses(stage["loss_type"], pc, pr, rc, rr, beta, stage["label_smoothing"], stage["gamma"])
+    with torch.no_grad():
+        # Implicit rewards; a reference-free loss (simpo) rewards beta times the policy's log-probs.
+        chosen_rewards = beta * (pc if stage["reference_free"] else pc - rc)
+        rejected_rewards = beta * (pr if stage["reference_free"] else pr - rr)
+        accuracy, accuracy_range = preflab.share_greater(chosen_rewards, rejected_rewards)
+        metrics = {
+            "loss": losses.mean().item(),
+            "rewards/chosen": chosen_rewards.mean().item(),
+            "rewards/rejected": rejected_rewards.mean().item(),
+            "rewards/margins": (chosen_rewards - rejected_rewards).mean().item(),
+            "rewards/accuracies": accuracy,
+            "logps/chosen": pc.mean().item(),
+            "logps/rejected": pr.mean().item(),
+        }
+    return losses.mean(), metrics, {"rewards/accuracies": accuracy_range}
+
+
+@torch.no_grad()
+def period_metrics(policy, world, stage):
+    """The metrics PrefLab reads back every metrics period, in float64 from the float32 table: KL to the
+    reference and to the closed-form optimum, entropy, and how the policy ranks every offline pair."""
+    logp = F.log_softmax(policy.double(), dim=-1)
+    p = logp.exp()
+
+    def kl(logq):  # mean over prompts of KL(pi || q)
+        return torch.where(p > 0, p * (logp - logq), torch.zeros_like(p)).sum(-1).mean().item()
+
+    ranking, ranking_range = preflab.share_greater(
+        logp[world.prompt, world.chosen], logp[world.prompt, world.rejected]
+    )
+    metrics = {
+        "kl/reference": kl(world.reference_logp),
+        "kl/optimal": kl(world.optimal_logp(stage["beta"])),
+        "entropy": -torch.where(p > 0, p * logp, torch.zeros_like(p)).sum(-1).mean().item(),
+        "ranking/accuracy": ranking,
+        "ranking/idealized": world.idealized_accuracy(stage["beta"]),
+    }
+    return metrics, {"ranking/accuracy": ranking_range}
+
+
+def train(cfg, device, on_row, max_steps=None):
+    """Run the stages in order (at most max_steps steps in all); each logged row goes to on_row.
+    Returns the tie ranges of each row's share metrics, in row order, for --check."""
+    init = preflab.read_safetensors(os.path.join(HERE, "init.safetensors"))
+    reference = init["reference.logits"].to(device)  # frozen
+    world = Bandit(preflab.read_safetensors(os.path.join(HERE, "world.safetensors")), reference, device)
+    # The policy is a table of logits [P, K]: pi(y | x) = softmax(policy[x])[y]. It starts at the reference.
+    policy = init["policy.logits"].to(device).requires_grad_(True)
+    every, seed, pairs = cfg["metrics_every"], cfg["seed"], world.prompt.numel()
+    ranges, done = [], 0
+    for stage in cfg["stages"]:
+        o = stage["optimizer"]
+        # Each stage starts its own optimizer (fresh moments, step count from 1), as PrefLab does.
+        optimizer = torch.optim.AdamW(
+            [policy], lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=o["weight_decay"]
+        )
+        for step in range(1, stage["steps"] + 1):
+            if max_steps is not None and done >= max_steps:
+                return ranges
+            # The batch: stage["batch"] pair indices from the stage's Philox stream at this step, as PrefLab draws.
+            pick = preflab.philox_indices(seed, stage["batch_stream"], step, pairs, stage["batch"])
+            pick = torch.from_numpy(pick.astype(np.int64)).to(device)
+            optimizer.zero_grad()
+            loss, row, row_ranges = preference_step(policy, reference, world, stage, pick)
+            loss.backward()
+            optimizer.step()
+            if step % every == 0 or step == stage["steps"]:
+                metrics, metric_ranges = period_metrics(policy, world, stage)
+                row.update(metrics)
+                row_ranges.update(metric_ranges)
+            ranges.append(row_ranges)
+            on_row({"stage": stage["name"], "step": step, **row})
+            done += 1
+    return ranges
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="replay the steps of expected.jsonl and compare")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or mps (default cpu)")
+    parser.add_argument("--out", default=os.path.join(HERE, "out"), help="folder for metrics.jsonl and metrics.csv")
+    args = parser.parse_args(argv)
+    cfg = preflab.load_config(os.path.join(HERE, "config.json"))
+    if cfg["world"] != "bandit":
+        sys.exit(f"config.json: world {cfg['world']!r}: this train.py runs the bandit world")
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        sys.exit("--device cuda: torch sees no CUDA device here")
+    if device.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        sys.exit("--device mps: torch sees no MPS device here")
+    torch.manual_seed(0)  # nothing here draws from torch's generator: PrefLab's Philox streams give every draw
+    rows = []
+    if args.check:
+        ranges = train(cfg, device, rows.append, max_steps=cfg["expected_steps"])
+        return preflab.check(rows, ranges, os.path.join(HERE, "expected.jsonl"))
+
+    def log(row):
+        rows.append(row)
+        if "kl/reference" in row:
+            print(f"{row['stage']} step {row['step']}: loss {row['loss']:.4f}, kl/optimal {row['kl/optimal']:.4f}")
+
+    train(cfg, device, log)
+    preflab.write_metrics(rows, cfg["columns"], args.out)
+    print(f"done: {len(rows)} rows in {os.path.join(args.out, 'metrics.jsonl')} and metrics.csv")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+`;

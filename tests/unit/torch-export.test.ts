@@ -1,0 +1,307 @@
+// `lab export --torch`: the exported PyTorch project replays PrefLab's first steps metric for metric (for the preset
+// and for every DPO-family loss on configs that are not presets), and --check fails when a number or a gradient is
+// wrong. These tests need a python3 with torch (CI installs Debian's python3-torch) and fail without one.
+
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, fromCsv, serializeBundle } from '../../src/app/export';
+import { exportCommand } from '../../src/cli/export';
+import { PREFERENCE_LOSS_TYPES } from '../../src/engine/preference_losses';
+import { parseConfig, type ExperimentInput } from '../../src/lab/config';
+import { METRIC_COLUMNS } from '../../src/lab/metrics';
+import { findPreset } from '../../src/lab/presets';
+import { writeSafetensors } from '../../src/lab/torch-export/safetensors';
+
+const run = promisify(execFile);
+const root = mkdtempSync(join(tmpdir(), 'preflab-torch-'));
+
+/** The first of $PYTHON, python3, /usr/bin/python3 that imports torch; a clear failure when none does. */
+function torchPython(): string {
+  const tried = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  for (const py of tried) {
+    try {
+      execFileSync(py, ['-c', 'import torch, numpy'], { stdio: 'ignore' });
+      return py;
+    } catch {
+      // not this one
+    }
+  }
+  throw new Error(
+    `no python3 with torch and numpy (tried ${tried.join(', ')}): install Debian's python3-torch ` +
+      '(apt-get install python3-torch) or point PYTHON at an interpreter that has torch',
+  );
+}
+
+/** Exit status and standard error of `lab export <args>`, run in this process. */
+async function labExport(...args: string[]): Promise<{ code: number; stderr: string }> {
+  const lines: string[] = [];
+  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  try {
+    return { code: await exportCommand(args), stderr: lines.join('\n') };
+  } finally {
+    err.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+function file(name: string, content: unknown): string {
+  const path = join(root, name);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+/** Several runs of exported train.py files in one python (torch's import dominates a short replay). */
+async function pythonJobs(jobs: { dir: string; args: string[] }[]): Promise<{ code: unknown; out: string }[]> {
+  const driver = file(
+    'driver.py',
+    `import contextlib, io, json, os, runpy, sys
+for job in json.loads(sys.argv[1]):
+    sys.argv = [os.path.join(job["dir"], "train.py")] + job["args"]
+    sys.path.insert(0, job["dir"])
+    sys.modules.pop("preflab", None)
+    out, code = io.StringIO(), 0
+    try:
+        with contextlib.redirect_stdout(out):
+            runpy.run_path(sys.argv[0], run_name="__main__")
+    except SystemExit as e:
+        code = e.code
+    sys.path.pop(0)
+    print(json.dumps({"code": code, "out": out.getvalue()}))
+`,
+  );
+  const { stdout } = await run(torchPython(), [driver, JSON.stringify(jobs)], { maxBuffer: 1 << 24 });
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { code: unknown; out: string });
+}
+
+type StageInput = Extract<ExperimentInput['stages'][number], { kind: 'preference' }>;
+
+/** A preference stage with every DPO-family knob away from its default. */
+const stage = (lossType: StageInput['lossType'], extra: Partial<StageInput> = {}): StageInput => ({
+  kind: 'preference',
+  name: lossType?.replace('_', '-'),
+  steps: 40,
+  batch: 24,
+  lossType,
+  beta: 0.3,
+  labelSmoothing: 0.1,
+  gamma: 0.4,
+  optimizer: { lr: 0.03, weightDecay: 0.01 },
+  ...extra,
+});
+
+/** A bandit config that is not a preset: uneven coverage, uniform pairs, noisy labels, a period of 7 steps. */
+const banditConfig = (seed: number, stages: StageInput[]): ExperimentInput => ({
+  seed,
+  world: {
+    kind: 'bandit',
+    prompts: 3,
+    responses: 9,
+    rewardScale: 2,
+    pairs: 300,
+    coverage: 0.6,
+    flipRate: 0.1,
+    pairSource: 'uniform',
+  },
+  stages,
+  metrics: { every: 7 },
+});
+
+describe('safetensors writer', () => {
+  it('writes a JSON header padded to 8 bytes and the tensors little-endian, widest first, without gaps', () => {
+    const bytes = writeSafetensors(
+      {
+        b: { dtype: 'I32', shape: [3], data: Int32Array.of(1, -2, 3) },
+        a: { dtype: 'F64', shape: [1, 2], data: Float64Array.of(0.5, -1) },
+        c: { dtype: 'U8', shape: [2], data: Uint8Array.of(7, 255) },
+      },
+      { note: 'té' },
+    );
+    const view = new DataView(bytes.buffer);
+    const n = Number(view.getBigUint64(0, true));
+    expect((8 + n) % 8).toBe(0);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, unknown>;
+    expect(header).toEqual({
+      __metadata__: { note: 'té' },
+      a: { dtype: 'F64', shape: [1, 2], data_offsets: [0, 16] },
+      b: { dtype: 'I32', shape: [3], data_offsets: [16, 28] },
+      c: { dtype: 'U8', shape: [2], data_offsets: [28, 30] },
+    });
+    expect(bytes.length).toBe(8 + n + 30);
+    expect(view.getFloat64(8 + n + 8, true)).toBe(-1);
+    expect(view.getInt32(8 + n + 20, true)).toBe(-2);
+    expect(bytes[8 + n + 29]).toBe(255);
+  });
+
+  it('refuses a tensor whose data does not fill its shape', () => {
+    expect(() => writeSafetensors({ x: { dtype: 'F32', shape: [2, 2], data: new Float32Array(3) } })).toThrow(
+      'x has shape [2, 2] but 3 elements',
+    );
+  });
+});
+
+describe('lab export --torch: bad input', () => {
+  it('refuses a world it cannot map yet, naming the field, and writes nothing', async () => {
+    const dir = join(root, 'not-written');
+    const { code, stderr } = await labExport('distill-forward-kl', '--torch', dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain('world.kind: the PyTorch export covers the bandit world so far (got sequences)');
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('refuses a config or a bundle of another version, naming the field', async () => {
+    const dir = join(root, 'not-written-either');
+    const preset = findPreset('dpo-bandit')!.config;
+    const config = await labExport(file('v2.json', { ...preset, version: 2 }), '--torch', dir);
+    expect(config.code).toBe(2);
+    expect(config.stderr).toMatch(/version: /);
+    const bundle = await labExport(
+      file('b9.json', { format: BUNDLE_FORMAT, version: 9, config: preset }),
+      '--torch',
+      dir,
+    );
+    expect(bundle.code).toBe(2);
+    expect(bundle.stderr).toContain(`version: a run bundle of version 9; this export reads version ${BUNDLE_VERSION}`);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('leaves a folder that is not empty alone unless --force is given', async () => {
+    const dir = join(root, 'occupied');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    const refused = await labExport('dpo-bandit', '--torch', dir, '--steps', '3');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('exists and is not empty: pass --force');
+    expect(readdirSync(dir)).toEqual(['notes.txt']);
+    expect((await labExport('dpo-bandit', '--torch', dir, '--steps', '3', '--force')).code).toBe(0);
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(readdirSync(dir)).toContain('train.py');
+  });
+});
+
+describe('lab export --torch: train.py --check', () => {
+  it('reproduces dpo-bandit, exported from a run bundle, step for step over 50 steps', async () => {
+    const dir = join(root, 'dpo-bandit');
+    const config = parseConfig(findPreset('dpo-bandit')!.config);
+    const bundle = serializeBundle({
+      format: BUNDLE_FORMAT,
+      version: BUNDLE_VERSION,
+      name: 'saved',
+      savedAt: '2026-01-01T00:00:00.000Z',
+      backend: 'cpu',
+      config,
+      done: 0,
+      total: 400,
+      rows: [],
+      final: null,
+    });
+    const { code } = await labExport(file('bundle.json', bundle), '--torch', dir);
+    expect(code).toBe(0);
+    const exported = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { experiment: unknown };
+    expect(exported.experiment).toEqual(config);
+    expect(readFileSync(join(dir, 'expected.jsonl'), 'utf8').trim().split('\n')).toHaveLength(50);
+    const { stdout } = await run(torchPython(), [join(dir, 'train.py'), '--check']);
+    expect(stdout).toMatch(/^reproduced: 50 rows, worst relative difference \S+ \(\S+, dpo step \d+\)/);
+  });
+
+  it('reproduces every loss type on configs that are not presets, and a two-stage run; runs a whole experiment', async () => {
+    const dirs: string[] = [];
+    for (const [i, lossType] of PREFERENCE_LOSS_TYPES.entries()) {
+      const dir = join(root, `loss-${lossType}`);
+      expect(
+        (
+          await labExport(
+            file(`${lossType}.json`, banditConfig(100 + i, [stage(lossType)])),
+            '--torch',
+            dir,
+            '--steps',
+            '30',
+          )
+        ).code,
+      ).toBe(0);
+      dirs.push(dir);
+    }
+    const twoStage = banditConfig(9, [
+      stage('sigmoid', { name: 'dpo', steps: 12 }),
+      stage('ipo', { steps: 30, batch: 10, beta: 0.8, optimizer: { lr: 0.01 } }),
+    ]);
+    const staged = join(root, 'two-stage');
+    expect((await labExport(file('two-stage.json', twoStage), '--torch', staged, '--steps', '25')).code).toBe(0);
+    const out = join(root, 'full-run');
+    const results = await pythonJobs([
+      ...[...dirs, staged].map((dir) => ({ dir, args: ['--check'] })),
+      { dir: staged, args: ['--out', out] },
+    ]);
+    for (const [i, r] of results.slice(0, dirs.length + 1).entries()) {
+      const rows = i < dirs.length ? 30 : 25;
+      expect(r.out, `${[...dirs, staged][i]}`).toMatch(
+        new RegExp(`^reproduced: ${rows} rows, worst relative difference`),
+      );
+      expect(r.code).toBe(0);
+    }
+    // The whole run: every step of both stages, in PrefLab's CSV columns.
+    expect(results.at(-1)!.code).toBe(0);
+    const csv = readFileSync(join(out, 'metrics.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toBe(METRIC_COLUMNS.join(','));
+    const rows = fromCsv(csv);
+    expect(rows.map((r) => `${r.stage} ${r.step}`)).toEqual([
+      ...Array.from({ length: 12 }, (_, i) => `dpo ${i + 1}`),
+      ...Array.from({ length: 30 }, (_, i) => `ipo ${i + 1}`),
+    ]);
+    // Period metrics every 7 steps and at each stage's end, as PrefLab reads them back.
+    expect(rows.filter((r) => r['kl/optimal'] !== undefined).map((r) => `${r.stage} ${r.step}`)).toEqual([
+      'dpo 7',
+      'dpo 12',
+      ...[7, 14, 21, 28, 30].map((s) => `ipo ${s}`),
+    ]);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(42);
+  });
+
+  it('reports drift and exits non-zero when a number or a gradient is wrong, and refuses another export version', async () => {
+    const base = join(root, 'to-break');
+    expect((await labExport('dpo-bandit', '--torch', base, '--steps', '20')).code).toBe(0);
+    const copy = (name: string, edit: (files: Record<string, string>) => void) => {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      const files: Record<string, string> = {};
+      for (const f of readdirSync(base)) files[f] = readFileSync(join(base, f), 'latin1');
+      edit(files);
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text, 'latin1');
+      return dir;
+    };
+    // One logged value 1% off: the margin at step 7.
+    const expected = copy('wrong-number', (f) => {
+      const lines = f['expected.jsonl'].trim().split('\n');
+      const row = JSON.parse(lines[6]) as Record<string, number>;
+      row['rewards/margins'] *= 1.01;
+      lines[6] = JSON.stringify(row);
+      f['expected.jsonl'] = lines.join('\n') + '\n';
+    });
+    // The gradient of the rejected responses' log-probs cut: only the chosen ones are trained.
+    const gradient = copy('wrong-gradient', (f) => {
+      const line = 'pc, pr = policy_logp.gather(1, yw[:, None])[:, 0], policy_logp.gather(1, yl[:, None])[:, 0]';
+      expect(f['train.py']).toContain(line);
+      f['train.py'] = f['train.py'].replace(line, `${line}\n    pr = pr.detach()`);
+    });
+    const version = copy('other-version', (f) => {
+      f['config.json'] = f['config.json'].replace('"version": 1,', '"version": 2,');
+    });
+    const [number, grad, other] = await pythonJobs(
+      [expected, gradient, version].map((dir) => ({ dir, args: ['--check'] })),
+    );
+    expect(number.code).toBe(1);
+    expect(number.out).toMatch(
+      /^drifted: 20 rows, worst relative difference 9\.9\de-03 \(rewards\/margins, dpo step 7\)/,
+    );
+    expect(grad.code).toBe(1);
+    expect(grad.out).toMatch(/^drifted: .*first at dpo step 2: /);
+    expect(other.code).toEqual(expect.stringContaining('export format version 2, but this train.py reads version 1'));
+  });
+});
