@@ -264,6 +264,26 @@ describe('lab export --torch: train.py --check', () => {
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(42);
   });
 
+  it('reproduces the run on 2 processes of torchrun (gloo on the CPU), the global batch of 25 pairs kept', async () => {
+    const dir = join(root, 'torchrun');
+    const config = banditConfig(5, [stage('sigmoid', { steps: 30, batch: 25 })]);
+    expect((await labExport(file('torchrun.json', config), '--torch', dir, '--steps', '30')).code).toBe(0);
+    // --redirects/--tee 2: Debian's torch 1.13 on Python 3.11 cannot parse their default, 0.
+    const launch = [
+      '-m',
+      'torch.distributed.run',
+      '--standalone',
+      '--nproc_per_node',
+      '2',
+      '--redirects',
+      '2',
+      '--tee',
+      '2',
+    ];
+    const { stdout } = await run(torchPython(), [...launch, join(dir, 'train.py'), '--check']);
+    expect(stdout).toMatch(/^reproduced: 30 rows, worst relative difference/);
+  });
+
   it('reports drift and exits non-zero when a number or a gradient is wrong, and refuses another export version', async () => {
     const base = join(root, 'to-break');
     expect((await labExport('dpo-bandit', '--torch', base, '--steps', '20')).code).toBe(0);

@@ -68,9 +68,20 @@ each step's batch of pair indices from the stage's stream (\`batch_stream\` in \
 step s giving index floor(u · N) with u = (2 (bits >> 8) + 1) / 2^25. So every step, not only the first ${steps},
 sees the batch PrefLab's run sees. The world's data was drawn by PrefLab and is read from \`world.safetensors\`.
 
+## Many processes
+
+\`\`\`sh
+torchrun --standalone --nproc_per_node 2 train.py                  # CPU processes (gloo)
+torchrun --standalone --nproc_per_node 8 train.py --device cuda    # a GPU per process (nccl)
+\`\`\`
+
+Each process trains on a contiguous share of every batch, so the global batch of \`config.json\` is kept;
+DistributedDataParallel averages the gradients and the batch metrics add up every share, so N processes give the
+metrics of one (\`torchrun ... train.py --check\` checks them against PrefLab's). Debian 12's torch 1.13 on Python
+3.11 cannot parse torchrun's own default for \`--redirects\` and \`--tee\`: there add \`--redirects 2 --tee 2\`.
+
 ## Not here yet
 
-Data-parallel runs with \`torchrun\`, scale knobs (width, batch, dataset size) and TRL's trainers are not part of
-this export yet: \`train.py\` runs in one process.
+Scale knobs (width, batch, dataset size) and TRL's trainers are not part of this export yet.
 `;
 }

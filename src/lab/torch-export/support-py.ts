@@ -19,6 +19,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.distributed
 
 EXPORT_FORMAT = "preflab-torch-export"
 EXPORT_VERSION = 1
@@ -110,12 +111,42 @@ def philox_indices(seed, stream, step, n, count):
 # ---- shares of pairs, with their ties ----
 
 
-def share_greater(a, b):
-    """mean(a > b) as a float, and the range [low, high] it may take when ties go either way."""
+def greater_counts(a, b):
+    """How many a > b, as float64 [3]: the count, and the least and most it may be when ties go either way."""
     a, b = a.double(), b.double()
     tie = (a - b).abs() <= TIE * (1 + a.abs() + b.abs())
     greater = a > b
-    return greater.double().mean().item(), ((greater & ~tie).double().mean().item(), (greater | tie).double().mean().item())
+    return torch.stack([greater.sum(), (greater & ~tie).sum(), (greater | tie).sum()]).double()
+
+
+# ---- the processes of a run ----
+
+
+class Processes:
+    """The processes torchrun started (its RANK, LOCAL_RANK and WORLD_SIZE), or this one alone. Each takes a
+    contiguous share of every batch and sums over a batch add up every share, so N processes train on the same
+    global batch as one."""
+
+    def __init__(self, device):
+        self.rank, self.local_rank, self.size = 0, 0, 1
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+            self.rank, self.size = torch.distributed.get_rank(), torch.distributed.get_world_size()
+            self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+
+    def share(self, items):
+        n = len(items)
+        return items[n * self.rank // self.size : n * (self.rank + 1) // self.size]
+
+    def total(self, x):
+        """x summed over every process (in place)."""
+        if self.size > 1:
+            torch.distributed.all_reduce(x)
+        return x
+
+    def close(self):
+        if self.size > 1:
+            torch.distributed.destroy_process_group()
 
 
 # ---- --check ----

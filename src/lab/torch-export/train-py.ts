@@ -7,6 +7,7 @@ export const TRAIN_PY = String.raw`#!/usr/bin/env python3
 
   python3 train.py --check              replay the first steps and compare every metric with expected.jsonl
   python3 train.py [--device cuda]      run the whole experiment; metrics go to out/metrics.jsonl and .csv
+  torchrun --nproc_per_node 2 train.py  the same on 2 processes (data parallel, the global batch kept)
 
 See README.md for the files, the names in init.safetensors and how the random streams match PrefLab's.
 """
@@ -18,6 +19,7 @@ import sys
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 
 import preflab
 
@@ -73,86 +75,102 @@ def preference_losses(loss_type, pc, pr, rc, rr, beta, eps, gamma):
     raise ValueError(f"unknown loss_type {loss_type!r}")
 
 
-def preference_step(policy, reference, world, stage, pick):
-    """The loss of one batch of pairs (indices pick into the pairs) and its step metrics, named as TRL logs them."""
+class TablePolicy(torch.nn.Module):
+    """The bandit's policy: a table of logits [P, K], pi(y | x) = softmax(logits[x])[y]."""
+
+    def __init__(self, logits):
+        super().__init__()
+        self.logits = torch.nn.Parameter(logits.clone())
+
+    def forward(self, x):
+        return self.logits[x]
+
+
+# The step metrics, in the order preference_step sums them.
+STEP_METRICS = ["loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "logps/chosen", "logps/rejected",
+                "rewards/accuracies"]
+
+
+def preference_step(policy, reference, world, stage, pick, procs):
+    """The loss of this process's share (indices pick into the pairs) of a batch of stage["batch"] pairs, and the
+    batch's step metrics, named as TRL logs them."""
     x, yw, yl = world.prompt[pick], world.chosen[pick], world.rejected[pick]
     # A response is one token, so a sequence log-prob is one log-softmax entry; the length-averaged log-probs
     # that ipo and simpo take (stage["averaged"]) are the same numbers.
-    policy_logp = F.log_softmax(policy[x], dim=-1)  # [B, K]
+    policy_logp = F.log_softmax(policy(x), dim=-1)  # [B, K]
     with torch.no_grad():
         reference_logp = F.log_softmax(reference[x], dim=-1)
     pc, pr = policy_logp.gather(1, yw[:, None])[:, 0], policy_logp.gather(1, yl[:, None])[:, 0]
     rc, rr = reference_logp.gather(1, yw[:, None])[:, 0], reference_logp.gather(1, yl[:, None])[:, 0]
-    beta = stage["beta"]
+    beta, n = stage["beta"], stage["batch"]
     losses = preference_losses(stage["loss_type"], pc, pr, rc, rr, beta, stage["label_smoothing"], stage["gamma"])
     with torch.no_grad():
         # Implicit rewards; a reference-free loss (simpo) rewards beta times the policy's log-probs.
         chosen_rewards = beta * (pc if stage["reference_free"] else pc - rc)
         rejected_rewards = beta * (pr if stage["reference_free"] else pr - rr)
-        accuracy, accuracy_range = preflab.share_greater(chosen_rewards, rejected_rewards)
-        metrics = {
-            "loss": losses.mean().item(),
-            "rewards/chosen": chosen_rewards.mean().item(),
-            "rewards/rejected": rejected_rewards.mean().item(),
-            "rewards/margins": (chosen_rewards - rejected_rewards).mean().item(),
-            "rewards/accuracies": accuracy,
-            "logps/chosen": pc.mean().item(),
-            "logps/rejected": pr.mean().item(),
-        }
-    return losses.mean(), metrics, {"rewards/accuracies": accuracy_range}
+        sums = [losses, chosen_rewards, rejected_rewards, chosen_rewards - rejected_rewards, pc, pr]
+        counts = preflab.greater_counts(chosen_rewards, rejected_rewards)
+        # Means over the whole batch: every process's share summed, then divided by the batch size.
+        mean = procs.total(torch.cat([torch.stack([v.sum() for v in sums]).double(), counts])) / n
+        metrics = dict(zip(STEP_METRICS, mean[:7].tolist()))
+        ranges = {"rewards/accuracies": tuple(mean[7:].tolist())}
+    # The mean loss of the batch; DDP averages the gradients of its procs.size processes, hence the factor.
+    return losses.sum() / n * procs.size, metrics, ranges
 
 
 @torch.no_grad()
-def period_metrics(policy, world, stage):
+def period_metrics(logits, world, stage):
     """The metrics PrefLab reads back every metrics period, in float64 from the float32 table: KL to the
     reference and to the closed-form optimum, entropy, and how the policy ranks every offline pair."""
-    logp = F.log_softmax(policy.double(), dim=-1)
+    logp = F.log_softmax(logits.double(), dim=-1)
     p = logp.exp()
 
     def kl(logq):  # mean over prompts of KL(pi || q)
         return torch.where(p > 0, p * (logp - logq), torch.zeros_like(p)).sum(-1).mean().item()
 
-    ranking, ranking_range = preflab.share_greater(
-        logp[world.prompt, world.chosen], logp[world.prompt, world.rejected]
-    )
+    ranked = preflab.greater_counts(logp[world.prompt, world.chosen], logp[world.prompt, world.rejected])
+    ranked = (ranked / world.prompt.numel()).tolist()
     metrics = {
         "kl/reference": kl(world.reference_logp),
         "kl/optimal": kl(world.optimal_logp(stage["beta"])),
         "entropy": -torch.where(p > 0, p * logp, torch.zeros_like(p)).sum(-1).mean().item(),
-        "ranking/accuracy": ranking,
+        "ranking/accuracy": ranked[0],
         "ranking/idealized": world.idealized_accuracy(stage["beta"]),
     }
-    return metrics, {"ranking/accuracy": ranking_range}
+    return metrics, {"ranking/accuracy": tuple(ranked[1:])}
 
 
-def train(cfg, device, on_row, max_steps=None):
+def train(cfg, device, procs, on_row, max_steps=None):
     """Run the stages in order (at most max_steps steps in all); each logged row goes to on_row.
     Returns the tie ranges of each row's share metrics, in row order, for --check."""
     init = preflab.read_safetensors(os.path.join(HERE, "init.safetensors"))
     reference = init["reference.logits"].to(device)  # frozen
     world = Bandit(preflab.read_safetensors(os.path.join(HERE, "world.safetensors")), reference, device)
-    # The policy is a table of logits [P, K]: pi(y | x) = softmax(policy[x])[y]. It starts at the reference.
-    policy = init["policy.logits"].to(device).requires_grad_(True)
+    model = TablePolicy(init["policy.logits"]).to(device)  # starts at the reference
+    policy = model
+    if procs.size > 1:
+        policy = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     every, seed, pairs = cfg["metrics_every"], cfg["seed"], world.prompt.numel()
     ranges, done = [], 0
     for stage in cfg["stages"]:
         o = stage["optimizer"]
         # Each stage starts its own optimizer (fresh moments, step count from 1), as PrefLab does.
         optimizer = torch.optim.AdamW(
-            [policy], lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=o["weight_decay"]
+            model.parameters(), lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=o["weight_decay"]
         )
         for step in range(1, stage["steps"] + 1):
             if max_steps is not None and done >= max_steps:
                 return ranges
-            # The batch: stage["batch"] pair indices from the stage's Philox stream at this step, as PrefLab draws.
+            # The batch: stage["batch"] pair indices from the stage's Philox stream at this step, as PrefLab draws;
+            # each process trains on its share.
             pick = preflab.philox_indices(seed, stage["batch_stream"], step, pairs, stage["batch"])
-            pick = torch.from_numpy(pick.astype(np.int64)).to(device)
+            pick = torch.from_numpy(procs.share(pick).astype(np.int64)).to(device)
             optimizer.zero_grad()
-            loss, row, row_ranges = preference_step(policy, reference, world, stage, pick)
+            loss, row, row_ranges = preference_step(policy, reference, world, stage, pick, procs)
             loss.backward()
             optimizer.step()
             if step % every == 0 or step == stage["steps"]:
-                metrics, metric_ranges = period_metrics(policy, world, stage)
+                metrics, metric_ranges = period_metrics(model.logits, world, stage)
                 row.update(metrics)
                 row_ranges.update(metric_ranges)
             ranges.append(row_ranges)
@@ -175,21 +193,29 @@ def main(argv):
         sys.exit("--device cuda: torch sees no CUDA device here")
     if device.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
         sys.exit("--device mps: torch sees no MPS device here")
-    torch.manual_seed(0)  # nothing here draws from torch's generator: PrefLab's Philox streams give every draw
+    procs = preflab.Processes(device)
+    if device.type == "cuda" and procs.size > 1:
+        device = torch.device("cuda", procs.local_rank)
+    # Nothing here draws from torch's generator: PrefLab's Philox streams give every random number.
     rows = []
-    if args.check:
-        ranges = train(cfg, device, rows.append, max_steps=cfg["expected_steps"])
-        return preflab.check(rows, ranges, os.path.join(HERE, "expected.jsonl"))
+    try:
+        if args.check:
+            ranges = train(cfg, device, procs, rows.append, max_steps=cfg["expected_steps"])
+            # Every process holds the batch metrics; the first one compares and reports.
+            return preflab.check(rows, ranges, os.path.join(HERE, "expected.jsonl")) if procs.rank == 0 else 0
 
-    def log(row):
-        rows.append(row)
-        if "kl/reference" in row:
-            print(f"{row['stage']} step {row['step']}: loss {row['loss']:.4f}, kl/optimal {row['kl/optimal']:.4f}")
+        def log(row):
+            rows.append(row)
+            if "kl/reference" in row and procs.rank == 0:
+                print(f"{row['stage']} step {row['step']}: loss {row['loss']:.4f}, kl/optimal {row['kl/optimal']:.4f}")
 
-    train(cfg, device, log)
-    preflab.write_metrics(rows, cfg["columns"], args.out)
-    print(f"done: {len(rows)} rows in {os.path.join(args.out, 'metrics.jsonl')} and metrics.csv")
-    return 0
+        train(cfg, device, procs, log)
+        if procs.rank == 0:
+            preflab.write_metrics(rows, cfg["columns"], args.out)
+            print(f"done: {len(rows)} rows in {os.path.join(args.out, 'metrics.jsonl')} and metrics.csv")
+        return 0
+    finally:
+        procs.close()
 
 
 if __name__ == "__main__":
