@@ -14,7 +14,11 @@ import { PREFERENCE_LOSS_TYPES } from '../../src/engine/preference_losses';
 import { parseConfig, type ExperimentInput } from '../../src/lab/config';
 import { METRIC_COLUMNS } from '../../src/lab/metrics';
 import { findPreset } from '../../src/lab/presets';
+import { unzipSync } from 'fflate';
+import { CpuBackend } from '../../src/engine/cpu/backend';
+import { expectedRows, torchExportFiles } from '../../src/lab/torch-export';
 import { writeSafetensors } from '../../src/lab/torch-export/safetensors';
+import { torchExportZip } from '../../src/lab/torch-export/zip';
 
 const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'preflab-torch-'));
@@ -183,6 +187,23 @@ describe('lab export --torch: bad input', () => {
     expect((await labExport('dpo-bandit', '--torch', dir, '--steps', '3', '--force')).code).toBe(0);
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
     expect(readdirSync(dir)).toContain('train.py');
+  });
+});
+
+describe("the app's zip", () => {
+  it('holds, under one folder, the files lab export writes for the same config, byte for byte', async () => {
+    const dir = join(root, 'as-folder');
+    expect((await labExport('dpo-label-noise', '--torch', dir, '--steps', '12')).code).toBe(0);
+    const cfg = parseConfig(findPreset('dpo-label-noise')!.config);
+    const files = torchExportFiles(cfg, await expectedRows(new CpuBackend(), cfg, 12), 12);
+    const zipped = unzipSync(torchExportZip(files, 'run-pytorch'));
+    expect(Object.keys(zipped).sort()).toEqual(
+      readdirSync(dir)
+        .map((f) => `run-pytorch/${f}`)
+        .sort(),
+    );
+    for (const f of readdirSync(dir))
+      expect(zipped[`run-pytorch/${f}`]).toEqual(new Uint8Array(readFileSync(join(dir, f))));
   });
 });
 
