@@ -60,7 +60,9 @@ function file(name: string, content: unknown): string {
 }
 
 /** Several runs of exported train.py files in one python (torch's import dominates a short replay). */
-async function pythonJobs(jobs: { dir: string; args: string[] }[]): Promise<{ code: unknown; out: string }[]> {
+async function pythonJobs(
+  jobs: { dir: string; args: string[]; code?: string }[],
+): Promise<{ code: unknown; out: string }[]> {
   const driver = file(
     'driver.py',
     `import contextlib, io, json, os, runpy, sys
@@ -71,7 +73,10 @@ for job in json.loads(sys.argv[1]):
     out, code = io.StringIO(), 0
     try:
         with contextlib.redirect_stdout(out):
-            runpy.run_path(sys.argv[0], run_name="__main__")
+            if "code" in job:
+                exec(job["code"], {})
+            else:
+                runpy.run_path(sys.argv[0], run_name="__main__")
     except SystemExit as e:
         code = e.code
     sys.path.pop(0)
@@ -305,7 +310,7 @@ describe('lab export --torch: train.py --check', () => {
     expect(stdout).toMatch(/^reproduced: 30 rows, worst relative difference/);
   });
 
-  it('reports drift and exits non-zero when a number or a gradient is wrong, and refuses another export version', async () => {
+  it('reports drift and exits non-zero when a number or a gradient is wrong, names a step rounding decided, and refuses another export version', async () => {
     const base = join(root, 'to-break');
     expect((await labExport('dpo-bandit', '--torch', base, '--steps', '20')).code).toBe(0);
     const copy = (name: string, edit: (files: Record<string, string>) => void) => {
@@ -334,8 +339,24 @@ describe('lab export --torch: train.py --check', () => {
     const version = copy('other-version', (f) => {
       f['config.json'] = f['config.json'].replace('"version": 1,', '"version": 2,');
     });
-    const [number, grad, other] = await pythonJobs(
-      [expected, gradient, version].map((dir) => ({ dir, args: ['--check'] })),
+    // AdamW's first step on a gradient at rounding level is counted, and a drift after it names it.
+    const rounding = `import json, torch, preflab
+p = torch.nn.Parameter(torch.zeros(3))
+opt = torch.optim.AdamW([p], lr=0.1, eps=1e-8)
+p.grad = torch.tensor([1e-9, 0.0, 1.0])
+assert preflab.rounding_level_first_steps(opt) == 1
+opt.step()
+p.grad = torch.tensor([1e-9, 1e-9, 1.0])
+assert preflab.rounding_level_first_steps(opt) == 1  # the middle one: its first gradient
+rows = [json.loads(l) for l in open("${join(base, 'expected.jsonl')}")]
+preflab.check(rows, [{}] * len(rows), "${join(expected, 'expected.jsonl')}", fragile=[(3, 2)])`;
+    const [number, grad, other, named] = await pythonJobs([
+      ...[expected, gradient, version].map((dir) => ({ dir, args: ['--check'] })),
+      { dir: base, args: [], code: rounding },
+    ]);
+    expect(named.code).toBe(0);
+    expect(named.out).toMatch(
+      /^drifted: .*first at dpo step 7: rewards\/margins .* \(at dpo step 4, AdamW first moved 2 entries on a gradient at rounding level/,
     );
     expect(number.code).toBe(1);
     expect(number.out).toMatch(

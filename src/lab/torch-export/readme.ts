@@ -39,6 +39,12 @@ steps of lr) amplifies rounding: there replay fewer steps (\`--steps\` of the ex
 range those ties allow. Right after the first AdamW step many pairs tie, since that step moves every logit it touches
 by the same lr.
 
+Where no two implementations agree: AdamW's first step on a weight is about lr · g / (|g| + eps), so a first
+gradient not well above eps (1e-8) has its step set by g's last bits. A batch that holds a pair and the same pair
+reversed (a high label flip rate over a few likely responses) gives such gradients, which cancel but for rounding,
+and rounding differs between any two implementations: the step it sets is a sizeable share of lr. There
+\`--check\` reports drift and names the step where AdamW first moved weights on a gradient below 100 · eps.
+
 The metric files have PrefLab's columns and metric names (its CSV and JSON-lines export), so a run here can be
 compared with the browser's.
 

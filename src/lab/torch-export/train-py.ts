@@ -142,7 +142,8 @@ def period_metrics(logits, world, stage):
 
 def train(cfg, device, procs, on_row, max_steps=None):
     """Run the stages in order (at most max_steps steps in all); each logged row goes to on_row.
-    Returns the tie ranges of each row's share metrics, in row order, for --check."""
+    Returns the tie ranges of each row's share metrics, in row order, and (row, entries) where AdamW first moved
+    entries on a gradient at rounding level, for --check."""
     init = preflab.read_safetensors(os.path.join(HERE, "init.safetensors"))
     reference = init["reference.logits"].to(device)  # frozen
     world = Bandit(preflab.read_safetensors(os.path.join(HERE, "world.safetensors")), reference, device)
@@ -151,7 +152,7 @@ def train(cfg, device, procs, on_row, max_steps=None):
     if procs.size > 1:
         policy = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     every, seed, pairs = cfg["metrics_every"], cfg["seed"], world.prompt.numel()
-    ranges, done = [], 0
+    ranges, fragile, done = [], [], 0
     for stage in cfg["stages"]:
         o = stage["optimizer"]
         # Each stage starts its own optimizer (fresh moments, step count from 1), as PrefLab does.
@@ -160,7 +161,7 @@ def train(cfg, device, procs, on_row, max_steps=None):
         )
         for step in range(1, stage["steps"] + 1):
             if max_steps is not None and done >= max_steps:
-                return ranges
+                return ranges, fragile
             # The batch: stage["batch"] pair indices from the stage's Philox stream at this step, as PrefLab draws;
             # each process trains on its share.
             pick = preflab.philox_indices(seed, stage["batch_stream"], step, pairs, stage["batch"])
@@ -168,6 +169,9 @@ def train(cfg, device, procs, on_row, max_steps=None):
             optimizer.zero_grad()
             loss, row, row_ranges = preference_step(policy, reference, world, stage, pick, procs)
             loss.backward()
+            fresh = preflab.rounding_level_first_steps(optimizer)
+            if fresh:
+                fragile.append((done, fresh))
             optimizer.step()
             if step % every == 0 or step == stage["steps"]:
                 metrics, metric_ranges = period_metrics(model.logits, world, stage)
@@ -176,7 +180,7 @@ def train(cfg, device, procs, on_row, max_steps=None):
             ranges.append(row_ranges)
             on_row({"stage": stage["name"], "step": step, **row})
             done += 1
-    return ranges
+    return ranges, fragile
 
 
 def main(argv):
@@ -200,9 +204,10 @@ def main(argv):
     rows = []
     try:
         if args.check:
-            ranges = train(cfg, device, procs, rows.append, max_steps=cfg["expected_steps"])
+            ranges, fragile = train(cfg, device, procs, rows.append, max_steps=cfg["expected_steps"])
             # Every process holds the batch metrics; the first one compares and reports.
-            return preflab.check(rows, ranges, os.path.join(HERE, "expected.jsonl")) if procs.rank == 0 else 0
+            expected = os.path.join(HERE, "expected.jsonl")
+            return preflab.check(rows, ranges, expected, fragile) if procs.rank == 0 else 0
 
         def log(row):
             rows.append(row)
