@@ -237,7 +237,7 @@ describe('lab export --torch: train.py --check', () => {
     expect(stdout).toMatch(/^reproduced: 50 rows, worst relative difference \S+ \(\S+, dpo step \d+\)/);
   });
 
-  it('reproduces every loss type on configs that are not presets, and a two-stage run; runs a whole experiment', async () => {
+  it('reproduces every loss type on configs that are not presets and a two-stage run; draws the worlds again; runs whole and scaled experiments', async () => {
     const dirs: string[] = [];
     for (const [i, lossType] of PREFERENCE_LOSS_TYPES.entries()) {
       const dir = join(root, `loss-${lossType}`);
@@ -261,10 +261,49 @@ describe('lab export --torch: train.py --check', () => {
     const staged = join(root, 'two-stage');
     expect((await labExport(file('two-stage.json', twoStage), '--torch', staged, '--steps', '25')).code).toBe(0);
     const out = join(root, 'full-run');
+    // train.py's own world generator draws the exported worlds again: pairs and reference bit for bit, the pairs
+    // drawn uniformly over part of the responses (above) or from the reference, with flipped labels (a preset).
+    const preset = join(root, 'generated-preset');
+    expect((await labExport('dpo-label-noise', '--torch', preset, '--steps', '1')).code).toBe(0);
+    const generator = `import json, runpy, torch, preflab
+for d in ${JSON.stringify([...dirs, staged, preset])}:
+    cfg = json.load(open(d + "/config.json"))
+    gen = runpy.run_path(d + "/train.py", run_name="generator")["generate_bandit"]
+    tensors, reference = gen(cfg["experiment"]["world"], cfg["seed"], cfg["world_streams"])
+    want = preflab.read_safetensors(d + "/world.safetensors")
+    same = [torch.allclose(tensors[k], v, rtol=1e-13, atol=0) if v.is_floating_point() else torch.equal(tensors[k], v)
+            for k, v in want.items()]
+    init = preflab.read_safetensors(d + "/init.safetensors")["reference.logits"]
+    print(sorted(want) == sorted(tensors) and all(same) and torch.equal(reference, init))`;
+    const scaledOut = join(root, 'scaled-run');
     const results = await pythonJobs([
       ...[...dirs, staged].map((dir) => ({ dir, args: ['--check'] })),
+      { dir: staged, args: [], code: generator },
+      {
+        dir: dirs[0],
+        args: [
+          '--prompts',
+          '5',
+          '--responses',
+          '20',
+          '--pairs',
+          '700',
+          '--batch',
+          '50',
+          '--steps',
+          '9',
+          '--out',
+          scaledOut,
+        ],
+      },
       { dir: staged, args: ['--out', out] },
     ]);
+    expect(results[dirs.length + 1].out.trim().split('\n')).toEqual(Array(dirs.length + 2).fill('True'));
+    // A scaled run: the world drawn again at its new sizes, every stage with the new batch and steps.
+    expect(results[dirs.length + 2].code).toBe(0);
+    const scaled = readFileSync(join(scaledOut, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(scaled).toHaveLength(9);
+    expect(JSON.parse(scaled[6])).toHaveProperty('kl/optimal');
     for (const [i, r] of results.slice(0, dirs.length + 1).entries()) {
       const rows = i < dirs.length ? 30 : 25;
       expect(r.out, `${[...dirs, staged][i]}`).toMatch(

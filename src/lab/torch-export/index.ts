@@ -8,7 +8,7 @@ import { preferenceLossOf } from '../../engine/preference_losses';
 import { totalSteps, type BanditWorld, type ExperimentConfig } from '../config';
 import { Experiment } from '../experiment';
 import { METRIC_COLUMNS, type MetricRow } from '../metrics';
-import { STAGE_OFFSET, stageStream } from '../streams';
+import { STAGE_OFFSET, STREAM, stageStream } from '../streams';
 import { makeBandit } from '../worlds/bandit';
 import { exportReadme } from './readme';
 import { writeSafetensors } from './safetensors';
@@ -69,6 +69,12 @@ function exportConfig(cfg: ExperimentConfig, steps: number): Record<string, unkn
     metrics_every: cfg.metrics.every,
     expected_steps: steps,
     columns: METRIC_COLUMNS,
+    world_streams: {
+      reward: STREAM.worldReward,
+      reference: STREAM.worldReference,
+      pairs: STREAM.worldPairs,
+      coverage: STREAM.worldCoverage,
+    },
     stages: cfg.stages.map((s, i) => {
       if (s.kind !== 'preference') throw new Error(`stages.${i}.kind: not a preference stage`);
       const loss = preferenceLossOf(s.lossType);

@@ -26,6 +26,7 @@ It needs Python 3 with PyTorch and NumPy (Debian and Ubuntu: \`apt-get install p
 python3 train.py --check     # replay the first ${steps} steps and compare every metric with PrefLab's
 python3 train.py             # the whole experiment: out/metrics.jsonl and out/metrics.csv
 python3 train.py --device cuda --out runs/first   # on a GPU (or --device mps), metrics elsewhere
+python3 train.py --pairs 100000 --batch 1024 --steps 5000 --out runs/big   # the same experiment, larger
 \`\`\`
 
 \`--check\` prints one line, \`reproduced: N rows, worst relative difference X (metric, stage step S)\` and exits 0,
@@ -74,6 +75,13 @@ each step's batch of pair indices from the stage's stream (\`batch_stream\` in \
 step s giving index floor(u · N) with u = (2 (bits >> 8) + 1) / 2^25. So every step, not only the first ${steps},
 sees the batch PrefLab's run sees. The world's data was drawn by PrefLab and is read from \`world.safetensors\`.
 
+## Scale it up
+
+\`--prompts\`, \`--responses\` and \`--pairs\` draw the world again at those sizes with \`generate_bandit\` in
+train.py, PrefLab's own generator (from the same seed and streams it draws \`world.safetensors\` bit for bit); the
+policy then starts at the new reference. \`--batch\` and \`--steps\` set every stage's batch and steps. A scaled
+run is an experiment of its own: \`--check\` refuses the knobs.
+
 ## Many processes
 
 \`\`\`sh
@@ -88,6 +96,7 @@ metrics of one (\`torchrun ... train.py --check\` checks them against PrefLab's)
 
 ## Not here yet
 
-Scale knobs (width, batch, dataset size) and TRL's trainers are not part of this export yet.
+TRL's trainers are not part of this export yet. The bandit's policy is its table, so it has no width or depth
+to scale.
 `;
 }

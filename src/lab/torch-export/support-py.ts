@@ -108,6 +108,40 @@ def philox_indices(seed, stream, step, n, count):
     return ((U64(2) * (bits >> U64(8)) + U64(1)) * U64(n)) >> U64(25)
 
 
+class PhiloxStream:
+    """A host-side stream of draws, as PrefLab's world generators take them: word after word of Philox(counter
+    (index, stream, 0, 0), key (seed low 32 bits, seed high 32 bits)) for index = 0, 1, 2, ..."""
+
+    CHUNK = 4096  # counters computed at once
+
+    def __init__(self, seed, stream):
+        self.key, self.stream, self.index, self.words, self.used = (seed & 0xFFFFFFFF, seed >> 32), stream, 0, [], 0
+
+    def next_u32(self):
+        if self.used == len(self.words):
+            counter = np.zeros((self.CHUNK, 4), dtype=U64)
+            counter[:, 0] = np.arange(self.index, self.index + self.CHUNK, dtype=U64)
+            counter[:, 1] = self.stream
+            self.words, self.used = philox4x32(counter, self.key).reshape(-1).tolist(), 0
+            self.index += self.CHUNK
+        self.used += 1
+        return self.words[self.used - 1]
+
+    def uniform(self):
+        """In (0, 1): ((bits >> 8) + 0.5) 2^-24."""
+        return ((self.next_u32() >> 8) + 0.5) * 2.0**-24
+
+    def normal(self):
+        """Box-Muller from two uniforms: sqrt(-2 ln u1) cos(2 pi u2)."""
+        u1 = self.uniform()
+        u2 = self.uniform()
+        return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+
+    def int(self, n):
+        """In [0, n): floor(u n)."""
+        return min(n - 1, math.floor(self.uniform() * n))
+
+
 # ---- shares of pairs, with their ties ----
 
 

@@ -8,11 +8,14 @@ export const TRAIN_PY = String.raw`#!/usr/bin/env python3
   python3 train.py --check              replay the first steps and compare every metric with expected.jsonl
   python3 train.py [--device cuda]      run the whole experiment; metrics go to out/metrics.jsonl and .csv
   torchrun --nproc_per_node 2 train.py  the same on 2 processes (data parallel, the global batch kept)
+  python3 train.py --pairs 100000 --batch 1024 --steps 5000   a larger run of the same experiment
 
 See README.md for the files, the names in init.safetensors and how the random streams match PrefLab's.
 """
 
 import argparse
+import json
+import math
 import os
 import sys
 
@@ -24,6 +27,70 @@ from torch.nn.parallel import DistributedDataParallel
 import preflab
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def generate_bandit(w, seed, streams):
+    """The bandit world as PrefLab draws it (src/lab/worlds/bandit.ts), from config.json's "experiment" world
+    settings w and its Philox streams: a hidden reward and reference logits [P, K] from normals, a random subset of
+    responses per prompt that the data covers, and N pairs drawn from the reference (or uniformly) over it, labelled
+    Bradley-Terry from the reward with label flips. Returns the tensors of world.safetensors and the reference."""
+    P, K, N = w["prompts"], w["responses"], w["pairs"]
+    rewards, references = preflab.PhiloxStream(seed, streams["reward"]), preflab.PhiloxStream(seed, streams["reference"])
+    reward = np.array([w["rewardScale"] * rewards.normal() for _ in range(P * K)]).reshape(P, K)
+    reference = np.array([w["referenceTemperature"] * references.normal() for _ in range(P * K)], np.float32)
+    reference = reference.reshape(P, K)
+    # Coverage: each prompt keeps a random subset of its responses (at least two), by a Fisher-Yates shuffle.
+    coverage = preflab.PhiloxStream(seed, streams["coverage"])
+    keep = max(2, math.floor(w["coverage"] * K + 0.5))
+    candidates = []
+    for _ in range(P):
+        order = list(range(K))
+        for i in range(K - 1, 0, -1):
+            j = coverage.int(i + 1)
+            order[i], order[j] = order[j], order[i]
+        candidates.append(sorted(order[:keep]))
+    ref_p = []  # pi_ref(y | x) = exp(log_softmax(reference[x]))[y], summed in PrefLab's order
+    for row in reference.astype(np.float64).tolist():
+        top = max(row)
+        lse = top + math.log(sum(math.exp(v - top) for v in row))
+        ref_p.append([math.exp(v - lse) for v in row])
+    rng = preflab.PhiloxStream(seed, streams["pairs"])
+
+    def draw(x):
+        c = candidates[x]
+        if w["pairSource"] == "uniform":
+            return c[rng.int(len(c))]
+        u = rng.uniform() * sum(ref_p[x][y] for y in c)
+        for y in c:
+            u -= ref_p[x][y]
+            if u <= 0:
+                return y
+        return c[-1]
+
+    pairs = np.zeros((3, N), dtype=np.int32)
+    for n in range(N):
+        x = rng.int(P)
+        y1, y2 = draw(x), draw(x)
+        for _ in range(16):  # a pair compares two different responses
+            if y2 != y1:
+                break
+            y2 = draw(x)
+        c = candidates[x]
+        if y2 == y1:
+            y2 = c[(c.index(y1) + 1 + rng.int(len(c) - 1)) % len(c)]
+        first_wins = rng.uniform() < 1 / (1 + math.exp(-(reward[x, y1] - reward[x, y2])))
+        if rng.uniform() < w["flipRate"]:
+            first_wins = not first_wins
+        pairs[:, n] = (x, y1, y2) if first_wins else (x, y2, y1)
+    prompt, chosen, rejected = pairs
+    covered = np.zeros((P, K), dtype=np.uint8)
+    for x, c in enumerate(candidates):
+        covered[x, c] = 1
+    alpha = 1 / (1 + np.exp(-(reward[prompt, chosen] - reward[prompt, rejected])))
+    arrays = {"reward": reward, "prompt": prompt, "chosen": chosen, "rejected": rejected, "alpha": alpha}
+    tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()}
+    tensors["covered"] = torch.from_numpy(covered)
+    return tensors, torch.from_numpy(reference)
 
 
 class Bandit:
@@ -140,14 +207,19 @@ def period_metrics(logits, world, stage):
     return metrics, {"ranking/accuracy": tuple(ranked[1:])}
 
 
-def train(cfg, device, procs, on_row, max_steps=None):
-    """Run the stages in order (at most max_steps steps in all); each logged row goes to on_row.
+def train(cfg, device, procs, on_row, max_steps=None, generated=None):
+    """Run the stages in order (at most max_steps steps in all); each logged row goes to on_row. The world and
+    initial weights are the exported ones, or generated (generate_bandit's result) for a scaled run.
     Returns the tie ranges of each row's share metrics, in row order, and (row, entries) where AdamW first moved
     entries on a gradient at rounding level, for --check."""
-    init = preflab.read_safetensors(os.path.join(HERE, "init.safetensors"))
-    reference = init["reference.logits"].to(device)  # frozen
-    world = Bandit(preflab.read_safetensors(os.path.join(HERE, "world.safetensors")), reference, device)
-    model = TablePolicy(init["policy.logits"]).to(device)  # starts at the reference
+    if generated is None:
+        init = preflab.read_safetensors(os.path.join(HERE, "init.safetensors"))
+        tensors, reference, start = preflab.read_safetensors(os.path.join(HERE, "world.safetensors")), init["reference.logits"], init["policy.logits"]
+    else:
+        (tensors, reference), start = generated, generated[1]
+    reference = reference.to(device)  # frozen
+    world = Bandit(tensors, reference, device)
+    model = TablePolicy(start).to(device)  # starts at the reference
     policy = model
     if procs.size > 1:
         policy = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -183,13 +255,42 @@ def train(cfg, device, procs, on_row, max_steps=None):
     return ranges, fragile
 
 
+# Knobs of a scaled run: the world's sizes, and every stage's batch and steps.
+SCALE_KNOBS = {
+    "prompts": "prompts of the world",
+    "responses": "responses per prompt",
+    "pairs": "offline preference pairs",
+    "batch": "pairs per step, in every stage (under torchrun: the global batch)",
+    "steps": "steps of every stage",
+}
+
+
+def scaled(cfg, knobs):
+    """config.json with the scale knobs applied."""
+    cfg = json.loads(json.dumps(cfg))
+    world = cfg["experiment"]["world"]
+    for k in ("prompts", "responses", "pairs"):
+        world[k] = knobs.get(k, world[k])
+    for stage in cfg["stages"]:
+        stage["batch"], stage["steps"] = knobs.get("batch", stage["batch"]), knobs.get("steps", stage["steps"])
+    return cfg
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="replay the steps of expected.jsonl and compare")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or mps (default cpu)")
     parser.add_argument("--out", default=os.path.join(HERE, "out"), help="folder for metrics.jsonl and metrics.csv")
+    scale = parser.add_argument_group("scale (a run of its own: the world is drawn again with PrefLab's generator)")
+    for knob, what in SCALE_KNOBS.items():
+        scale.add_argument(f"--{knob}", type=int, metavar="N", help=what)
     args = parser.parse_args(argv)
     cfg = preflab.load_config(os.path.join(HERE, "config.json"))
+    knobs = {k: getattr(args, k) for k in SCALE_KNOBS if getattr(args, k) is not None}
+    if knobs and args.check:
+        sys.exit(f"--check replays the exported run: drop --{', --'.join(knobs)}")
+    if any(v < 1 for v in knobs.values()):
+        sys.exit("the scale knobs take whole numbers of at least 1")
     if cfg["world"] != "bandit":
         sys.exit(f"config.json: world {cfg['world']!r}: this train.py runs the bandit world")
     device = torch.device(args.device)
@@ -214,7 +315,11 @@ def main(argv):
             if "kl/reference" in row and procs.rank == 0:
                 print(f"{row['stage']} step {row['step']}: loss {row['loss']:.4f}, kl/optimal {row['kl/optimal']:.4f}")
 
-        train(cfg, device, procs, log)
+        generated = None
+        if knobs:
+            cfg = scaled(cfg, knobs)
+            generated = generate_bandit(cfg["experiment"]["world"], cfg["seed"], cfg["world_streams"])
+        train(cfg, device, procs, log, generated=generated)
         if procs.rank == 0:
             preflab.write_metrics(rows, cfg["columns"], args.out)
             print(f"done: {len(rows)} rows in {os.path.join(args.out, 'metrics.jsonl')} and metrics.csv")
