@@ -247,8 +247,9 @@ def check(rows, ranges, expected_path, fragile=()):
                 before = [(i, n) for i, n in fragile if i <= index]
                 if before:
                     i, n = before[0]
+                    entries = "1 entry" if n == 1 else f"{n} entries"
                     first_drift += (
-                        f" (at {rows[i]['stage']} step {rows[i]['step']}, AdamW first moved {n} entr{'y' if n == 1 else 'ies'} on a gradient"
+                        f" (at {rows[i]['stage']} step {rows[i]['step']}, AdamW first moved {entries} on a gradient"
                         " at rounding level, where rounding decides its step: see README.md)"
                     )
     summary = f"{len(expected)} rows, worst relative difference {worst[0]:.2e} ({worst[1]}, {worst[2]})"

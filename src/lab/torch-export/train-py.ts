@@ -35,7 +35,8 @@ def generate_bandit(w, seed, streams):
     responses per prompt that the data covers, and N pairs drawn from the reference (or uniformly) over it, labelled
     Bradley-Terry from the reward with label flips. Returns the tensors of world.safetensors and the reference."""
     P, K, N = w["prompts"], w["responses"], w["pairs"]
-    rewards, references = preflab.PhiloxStream(seed, streams["reward"]), preflab.PhiloxStream(seed, streams["reference"])
+    rewards = preflab.PhiloxStream(seed, streams["reward"])
+    references = preflab.PhiloxStream(seed, streams["reference"])
     reward = np.array([w["rewardScale"] * rewards.normal() for _ in range(P * K)]).reshape(P, K)
     reference = np.array([w["referenceTemperature"] * references.normal() for _ in range(P * K)], np.float32)
     reference = reference.reshape(P, K)
@@ -214,12 +215,14 @@ def train(cfg, device, procs, on_row, max_steps=None, generated=None):
     entries on a gradient at rounding level, for --check."""
     if generated is None:
         init = preflab.read_safetensors(os.path.join(HERE, "init.safetensors"))
-        tensors, reference, start = preflab.read_safetensors(os.path.join(HERE, "world.safetensors")), init["reference.logits"], init["policy.logits"]
+        tensors = preflab.read_safetensors(os.path.join(HERE, "world.safetensors"))
+        reference, start = init["reference.logits"], init["policy.logits"]
     else:
-        (tensors, reference), start = generated, generated[1]
+        tensors, reference = generated
+        start = reference  # the policy starts at the reference, as in PrefLab
     reference = reference.to(device)  # frozen
     world = Bandit(tensors, reference, device)
-    model = TablePolicy(start).to(device)  # starts at the reference
+    model = TablePolicy(start).to(device)
     policy = model
     if procs.size > 1:
         policy = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -315,9 +318,8 @@ def main(argv):
             if "kl/reference" in row and procs.rank == 0:
                 print(f"{row['stage']} step {row['step']}: loss {row['loss']:.4f}, kl/optimal {row['kl/optimal']:.4f}")
 
-        generated = None
-        if knobs:
-            cfg = scaled(cfg, knobs)
+        cfg, generated = scaled(cfg, knobs), None
+        if knobs.keys() & {"prompts", "responses", "pairs"}:
             generated = generate_bandit(cfg["experiment"]["world"], cfg["seed"], cfg["world_streams"])
         train(cfg, device, procs, log, generated=generated)
         if procs.rank == 0:
