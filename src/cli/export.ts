@@ -1,5 +1,5 @@
 // `lab export <preset | config.json | bundle.json> --torch DIR`: a run as a plain PyTorch project, with PrefLab's
-// metrics of its first steps computed on the CPU backend for train.py --check.
+// metrics of its first steps computed on the CPU backend (or WebGPU) for train.py --check.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,10 +16,12 @@ import {
 } from '../lab/torch-export';
 
 export const EXPORT_USAGE = `usage: lab export <preset | config.json | bundle.json> --torch DIR [--steps N] [--force]
+                  [--backend cpu|webgpu]
 
 Writes DIR: train.py (plain PyTorch: the world, model, stages, losses and metrics), preflab.py, config.json,
 the world's data and the initial weights as safetensors, expected.jsonl (PrefLab's metrics of the first N
-steps, default ${DEFAULT_EXPECTED_STEPS}, computed on the CPU backend) and a README.md. Then
+steps, default ${DEFAULT_EXPECTED_STEPS}, computed on the CPU backend, or on WebGPU with --backend webgpu) and a
+README.md. Then
 \`python3 DIR/train.py --check\` replays those steps in PyTorch and compares every metric.
 A bundle is a run the app exported; its config is exported. An existing DIR that is not empty is
 left alone unless --force is given.`;
@@ -71,6 +73,7 @@ export async function exportCommand(argv: readonly string[]): Promise<number> {
         torch: { type: 'string' },
         steps: { type: 'string' },
         force: { type: 'boolean', default: false },
+        backend: { type: 'string', default: 'cpu' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -85,6 +88,11 @@ export async function exportCommand(argv: readonly string[]): Promise<number> {
   }
   if (positionals.length !== 1 || !values.torch) {
     console.error(`lab export: expected one preset, config or bundle and --torch DIR\n\n${EXPORT_USAGE}`);
+    return 2;
+  }
+  const backend = values.backend;
+  if (backend !== 'cpu' && backend !== 'webgpu') {
+    console.error(`lab export: --backend must be cpu or webgpu (got "${backend}")`);
     return 2;
   }
   let steps = DEFAULT_EXPECTED_STEPS;
@@ -118,9 +126,11 @@ export async function exportCommand(argv: readonly string[]): Promise<number> {
   }
   const n = expectedSteps(cfg, steps);
   if (n < steps) console.error(`lab export: the run has ${n} steps in all; expected.jsonl holds them all`);
-  const be = await createNodeBackend('cpu');
+  const be = await createNodeBackend(backend);
+  let failure: Error | null = null;
+  be.onDeviceError((e) => (failure = e));
   try {
-    const files = torchExportFiles(cfg, await expectedRows(be, cfg, n), n);
+    const files = torchExportFiles(cfg, await expectedRows(be, cfg, n), n, be.info.kind);
     mkdirSync(dir, { recursive: true });
     for (const f of files) writeFileSync(join(dir, f.name), f.data);
     console.error(
@@ -128,7 +138,7 @@ export async function exportCommand(argv: readonly string[]): Promise<number> {
     );
     return 0;
   } catch (e) {
-    console.error(`lab export: ${(e as Error).message}`);
+    console.error(`lab export: ${(failure ?? (e as Error)).message}`);
     return 1;
   } finally {
     be.destroy();

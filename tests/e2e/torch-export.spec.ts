@@ -9,20 +9,7 @@ import { parseConfig } from '../../src/lab/config';
 import { findPreset } from '../../src/lab/presets';
 import { expect, test } from './fixtures';
 import { choosePreset, waitForState } from './helpers';
-
-/** The first of $PYTHON, python3, /usr/bin/python3 that imports torch (as tests/unit/torch-export.test.ts). */
-function torchPython(): string {
-  const tried = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
-  for (const py of tried) {
-    try {
-      execFileSync(py, ['-c', 'import torch, numpy'], { stdio: 'ignore' });
-      return py;
-    } catch {
-      // not this one
-    }
-  }
-  throw new Error(`no python3 with torch (tried ${tried.join(', ')}): apt-get install python3-torch`);
-}
+import { torchPython } from '../helpers/python';
 
 test('the PyTorch project of dpo-bandit reproduces its first 50 steps', async ({ page }) => {
   await page.goto('/');

@@ -2,43 +2,27 @@
 // and for every DPO-family loss on configs that are not presets), and --check fails when a number or a gradient is
 // wrong. These tests need a python3 with torch (CI installs Debian's python3-torch) and fail without one.
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { unzipSync } from 'fflate';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, fromCsv, serializeBundle } from '../../src/app/export';
 import { exportCommand } from '../../src/cli/export';
+import { CpuBackend } from '../../src/engine/cpu/backend';
 import { PREFERENCE_LOSS_TYPES } from '../../src/engine/preference_losses';
 import { parseConfig, type ExperimentInput } from '../../src/lab/config';
 import { METRIC_COLUMNS } from '../../src/lab/metrics';
 import { findPreset } from '../../src/lab/presets';
-import { unzipSync } from 'fflate';
-import { CpuBackend } from '../../src/engine/cpu/backend';
 import { expectedRows, torchExportFiles } from '../../src/lab/torch-export';
 import { writeSafetensors } from '../../src/lab/torch-export/safetensors';
 import { torchExportZip } from '../../src/lab/torch-export/zip';
+import { torchPython } from '../helpers/python';
 
 const run = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'preflab-torch-'));
-
-/** The first of $PYTHON, python3, /usr/bin/python3 that imports torch; a clear failure when none does. */
-function torchPython(): string {
-  const tried = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
-  for (const py of tried) {
-    try {
-      execFileSync(py, ['-c', 'import torch, numpy'], { stdio: 'ignore' });
-      return py;
-    } catch {
-      // not this one
-    }
-  }
-  throw new Error(
-    `no python3 with torch and numpy (tried ${tried.join(', ')}): install Debian's python3-torch ` +
-      '(apt-get install python3-torch) or point PYTHON at an interpreter that has torch',
-  );
-}
 
 /** Exit status and standard error of `lab export <args>`, run in this process. */
 async function labExport(...args: string[]): Promise<{ code: number; stderr: string }> {

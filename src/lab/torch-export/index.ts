@@ -60,7 +60,7 @@ const jsonLine = (row: MetricRow): string => {
 };
 
 /** config.json: the experiment as PrefLab takes it, and what train.py reads, spelled out per stage. */
-function exportConfig(cfg: ExperimentConfig, steps: number): Record<string, unknown> {
+function exportConfig(cfg: ExperimentConfig, steps: number, backend: string): Record<string, unknown> {
   return {
     format: TORCH_EXPORT_FORMAT,
     version: TORCH_EXPORT_VERSION,
@@ -68,6 +68,7 @@ function exportConfig(cfg: ExperimentConfig, steps: number): Record<string, unkn
     seed: cfg.seed,
     metrics_every: cfg.metrics.every,
     expected_steps: steps,
+    expected_backend: backend,
     columns: METRIC_COLUMNS,
     world_streams: {
       reward: STREAM.worldReward,
@@ -126,18 +127,23 @@ function banditTensors(world: BanditWorld, seed: number): ExportFile[] {
 }
 
 /**
- * The files of the export folder, given PrefLab's rows of its first `steps` steps. Throws on a config
+ * The files of the export folder, given PrefLab's rows of its first `steps` steps on `backend`. Throws on a config
  * torchExportProblems refuses.
  */
-export function torchExportFiles(cfg: ExperimentConfig, expected: readonly MetricRow[], steps: number): ExportFile[] {
+export function torchExportFiles(
+  cfg: ExperimentConfig,
+  expected: readonly MetricRow[],
+  steps: number,
+  backend: 'cpu' | 'webgpu' = 'cpu',
+): ExportFile[] {
   const problems = torchExportProblems(cfg);
   if (problems.length > 0 || cfg.world.kind !== 'bandit') throw new Error(problems.join('; '));
   if (expected.length !== steps) throw new Error(`expected.jsonl needs ${steps} rows, got ${expected.length}`);
   return [
-    { name: 'README.md', data: exportReadme(cfg, steps) },
+    { name: 'README.md', data: exportReadme(cfg, steps, backend) },
     { name: 'train.py', data: TRAIN_PY },
     { name: 'preflab.py', data: SUPPORT_PY },
-    { name: 'config.json', data: JSON.stringify(exportConfig(cfg, steps), null, 2) + '\n' },
+    { name: 'config.json', data: JSON.stringify(exportConfig(cfg, steps, backend), null, 2) + '\n' },
     ...banditTensors(cfg.world, cfg.seed),
     { name: 'expected.jsonl', data: expected.map((r) => jsonLine(r) + '\n').join('') },
   ];

@@ -3,7 +3,7 @@
 import { totalSteps, type ExperimentConfig } from '../config';
 import { CHECK } from './support-py';
 
-export function exportReadme(cfg: ExperimentConfig, steps: number): string {
+export function exportReadme(cfg: ExperimentConfig, steps: number, backend: 'cpu' | 'webgpu'): string {
   const title = cfg.title ? `: ${cfg.title}` : '';
   const stages = cfg.stages
     .map(
@@ -65,7 +65,8 @@ compared with the browser's.
 - \`init.safetensors\`: the initial weights: \`policy.logits\` [P, K] float32, the table the policy trains
   (pi(y | x) = softmax(logits[x])[y]), and \`reference.logits\` [P, K] float32, the frozen reference. The policy
   starts at the reference.
-- \`expected.jsonl\`: PrefLab's metrics of the first ${steps} steps, one row per step, computed by its engine on the CPU.
+- \`expected.jsonl\`: PrefLab's metrics of the first ${steps} steps, one row per step, computed by its engine on
+  ${backend === 'cpu' ? 'its CPU backend' : 'WebGPU'}.
 
 ## Same data, step for step
 
