@@ -146,6 +146,9 @@ describe('lab export --torch: bad input', () => {
     const { code, stderr } = await labExport('distill-forward-kl', '--torch', dir);
     expect(code).toBe(2);
     expect(stderr).toContain('world.kind: the PyTorch export covers the bandit world so far (got sequences)');
+    const backend = await labExport('dpo-bandit', '--torch', dir, '--backend', 'tpu');
+    expect(backend.code).toBe(2);
+    expect(backend.stderr).toContain('--backend must be cpu or webgpu (got "tpu")');
     expect(existsSync(dir)).toBe(false);
   });
 
