@@ -34,7 +34,7 @@ or \`drifted: ...\` naming the first metric and step that differ and exits 1. A 
 |ours − PrefLab's| ≤ ${CHECK.tolerance} · max(|PrefLab's|, ${CHECK.floor}). Both sides compute in float32 and differ by rounding that
 training carries along: about 1e-5 over the first 50 steps of PrefLab's bandit presets, 3e-5 over 600. A wrong
 formula or gradient moves the metrics far more. A large beta with a large learning rate (a saturated sigmoid, Adam's
-steps of lr) amplifies rounding: there replay fewer steps (\`--steps\` of the export). The shares of pairs
+steps of lr) amplifies rounding: there export fewer steps to replay (\`lab export --steps\`). The shares of pairs
 (\`rewards/accuracies\`, \`ranking/accuracy\`) count pairs whose two values are equal to float32 resolution
 (within ${CHECK.tie} · (1 + |a| + |b|)) as ties that either side may rank either way: PrefLab's share must lie within the
 range those ties allow. Right after the first AdamW step many pairs tie, since that step moves every logit it touches
@@ -57,7 +57,7 @@ compared with the browser's.
 - \`preflab.py\`: plumbing: the format check of \`config.json\`, a safetensors reader, PrefLab's Philox streams,
   the \`--check\` comparison and the metric writers.
 - \`config.json\`: what train.py reads (\`stages\`, with each loss's settings and the Philox stream of its batches)
-  and \`experiment\`, the PrefLab config itself (\`npm run lab -- run config.json\` needs just that object).
+  and \`experiment\`, the PrefLab config itself (saved alone as a file, \`npm run lab -- run\` runs it).
   train.py refuses a \`config.json\` of another export format \`version\`.
 - \`world.safetensors\`: the bandit's data: \`reward\` [P, K] float64 (the hidden true reward), the offline pairs
   \`prompt\`, \`chosen\`, \`rejected\` [N] int32, \`alpha\` [N] float64 (the true probability that the chosen
