@@ -207,6 +207,8 @@ class Processes:
 
 def difference(ours, theirs, allowed=None):
     """How far our value is from PrefLab's, relative to max(|PrefLab's|, FLOOR); 0 inside a share's tie range."""
+    if theirs is None:  # JSON has no NaN or infinity: PrefLab writes a non-finite value as null
+        theirs = math.nan
     if not (math.isfinite(ours) and math.isfinite(theirs)):
         return 0.0 if (ours == theirs or (math.isnan(ours) and math.isnan(theirs))) else math.inf
     if allowed is not None and allowed[0] <= theirs <= allowed[1]:
@@ -243,7 +245,8 @@ def check(rows, ranges, expected_path, fragile=()):
             if d > worst[0]:
                 worst = (d, name, where)
             if d > TOLERANCE and first_drift is None:
-                first_drift = f"first at {where}: {name} is {got[name]!r} here, {want[name]!r} in PrefLab"
+                theirs = "not finite" if want[name] is None else repr(want[name])
+                first_drift = f"first at {where}: {name} is {got[name]!r} here, {theirs} in PrefLab"
                 before = [(i, n) for i, n in fragile if i <= index]
                 if before:
                     i, n = before[0]
