@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test ladder, in order: lint, type checks, vitest (unit, kernels, science), build, Playwright e2e.
-# Before the GPU stages it makes sure a Chromium (for e2e) and a Vulkan loader with SwiftShader (for Dawn in Node)
-# are present, installing them with apt-get when it can (root on Debian/Ubuntu), and says what to install otherwise.
+# Before the GPU stages it makes sure a Chromium (for e2e), a Vulkan loader with SwiftShader (for Dawn in Node) and
+# a python3 with torch (the PyTorch export's replay tests) are present, installing them with apt-get when it can (root on Debian/Ubuntu), and says what to install otherwise.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,7 +16,7 @@ STAGES=(lint check prerequisites vitest build e2e)
 TITLES=(
   'lint: eslint + prettier --check'
   'check: svelte-check + tsc'
-  'prerequisites: Chromium, Vulkan loader, SwiftShader'
+  'prerequisites: Chromium, Vulkan loader, SwiftShader, python3 with torch'
   'vitest: unit, kernel and science tests (Dawn in Node)'
   'build: vite build'
   'e2e: Playwright in Chromium (WebGPU via SwiftShader, and the CPU fallback)'
@@ -100,6 +100,17 @@ find_swiftshader_icd() {
   done
 }
 
+# The python the PyTorch export's tests run (tests/unit/torch-export.test.ts tries the same ones, PYTHON first).
+find_torch_python() {
+  local py
+  for py in ${PYTHON:-} python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import torch, numpy' 2>/dev/null; then
+      command -v "$py"
+      return
+    fi
+  done
+}
+
 missing_prerequisites() {
   local missing=()
   if [[ -n ${PREFLAB_CHROMIUM:-} ]]; then
@@ -111,6 +122,7 @@ missing_prerequisites() {
     has_libvulkan || missing+=('the Vulkan loader libvulkan.so.1')
     [[ -n $(find_swiftshader_icd) ]] || missing+=("SwiftShader's Vulkan driver (vk_swiftshader_icd.json, shipped with Chromium)")
   fi
+  [[ -n $(find_torch_python) ]] || missing+=('a python3 with torch and numpy (Debian: python3-torch)')
   ((${#missing[@]} == 0)) || printf '%s\n' "${missing[@]}"
 }
 
@@ -120,9 +132,9 @@ prerequisites() {
   if [[ -n $missing ]] && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     echo "Missing:"
     sed 's/^/  - /' <<<"$missing"
-    echo "Installing them with apt-get (chromium libvulkan1)..."
+    echo "Installing them with apt-get (chromium libvulkan1 python3-torch)..."
     # This function runs as a stage (errexit is off inside it): a failed install shows up as still missing.
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libvulkan1
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libvulkan1 python3-torch
     missing=$(missing_prerequisites)
   fi
   if [[ -n $missing ]]; then
@@ -131,16 +143,18 @@ prerequisites() {
     cat <<'EOF'
 
 Install them, then run npm test again:
-  Debian/Ubuntu:  sudo apt-get update && sudo apt-get install chromium libvulkan1
-  Fedora:         sudo dnf install chromium vulkan-loader
-  Arch:           sudo pacman -S chromium vulkan-icd-loader
+  Debian/Ubuntu:  sudo apt-get update && sudo apt-get install chromium libvulkan1 python3-torch
+  Fedora:         sudo dnf install chromium vulkan-loader python3-torch
+  Arch:           sudo pacman -S chromium vulkan-icd-loader python-pytorch
+Or point PYTHON at a python3 that has torch and numpy (pip install torch numpy).
 Or point PREFLAB_CHROMIUM at a Chrome/Chromium executable (Chrome for Linux also ships SwiftShader).
 Playwright uses this system browser: do not run `npx playwright install`.
 EOF
     return 1
   fi
   PREFLAB_CHROMIUM=$(find_chromium)
-  export PREFLAB_CHROMIUM
+  PYTHON=$(find_torch_python)
+  export PREFLAB_CHROMIUM PYTHON
   # Without a runtime dir (containers, CI) every Dawn adapter request prints "XDG_RUNTIME_DIR is invalid": give one.
   if [[ $(uname -s) == Linux && ! -d ${XDG_RUNTIME_DIR:-/nonexistent} ]]; then
     XDG_RUNTIME_DIR=$(mktemp -d)
@@ -148,6 +162,7 @@ EOF
     export XDG_RUNTIME_DIR
     trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
   fi
+  echo "Python:      $PYTHON (torch $("$PYTHON" -c 'import torch; print(torch.__version__)'))"
   echo "Browser:     $PREFLAB_CHROMIUM ($("$PREFLAB_CHROMIUM" --version 2>/dev/null | head -n1 || echo 'version unknown'))"
   if [[ $(uname -s) == Linux ]]; then
     echo "Vulkan:      libvulkan.so.1 found"

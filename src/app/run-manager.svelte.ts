@@ -31,6 +31,9 @@ export class RunManager {
   busy = $state(false);
   /** The rows are a saved or imported run's, shown until the run is reset or another is loaded. */
   shown = $state(false);
+  /** While the PyTorch project is being built; why the last one could not be. */
+  torchBusy = $state(false);
+  torchError = $state<string | null>(null);
 
   readonly running = $derived(this.status.state === 'running');
   readonly canTrain = $derived(this.status.state === 'ready' || this.status.state === 'paused');
@@ -216,5 +219,23 @@ export class RunManager {
       final: plainSnapshot(snap),
       ...(weights ? { weights } : {}),
     };
+  }
+
+  /** The loaded run as a zipped PyTorch project under `folder`, or null (torchError says why). */
+  async torchProject(folder: string): Promise<Uint8Array | null> {
+    const api = this.#engine.api;
+    if (!this.config || !api) return null;
+    this.torchBusy = true;
+    this.torchError = null;
+    try {
+      const res = await api.torchExport(this.config, folder);
+      if (res.ok) return res.zip;
+      this.torchError = res.message;
+    } catch (e) {
+      this.torchError = errorText(e);
+    } finally {
+      this.torchBusy = false;
+    }
+    return null;
   }
 }

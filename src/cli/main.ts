@@ -1,5 +1,6 @@
 // The PrefLab command line (`npm run lab -- <command>`): a thin dispatcher to one module per command.
 
+import { EXPORT_USAGE, exportCommand } from './export';
 import { PRESETS_USAGE, RUN_USAGE, presetsCommand, runCommand } from './run';
 import { EXIT_BAD_INPUT, EXIT_OK, VERIFY_USAGE, verifyCommand } from './verify';
 
@@ -20,6 +21,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run an experiment (a preset or a config file) and write its metrics as JSON lines',
     usage: RUN_USAGE,
     run: runCommand,
+  },
+  export: {
+    summary: 'export a run as a plain PyTorch project that reproduces its first steps (--torch DIR)',
+    usage: EXPORT_USAGE,
+    run: exportCommand,
   },
   presets: {
     summary: 'list the built-in experiments',

@@ -50,6 +50,9 @@ export interface TrainerEvents {
   snapshot(snapshot: Snapshot): void;
 }
 
+/** A run as a PyTorch project: the folder of `lab export --torch`, zipped. */
+export type TorchExportResult = { ok: true; zip: Uint8Array } | { ok: false; message: string };
+
 export type LoadResult = { ok: true; config: ExperimentConfig; total: number } | { ok: false; message: string };
 
 export interface TrainerApi {
@@ -72,4 +75,9 @@ export interface TrainerApi {
   /** Each trained model's flat parameters, keyed by model name (buffers transferred); null without a run. */
   weights(): Promise<Record<string, Float32Array> | null>;
   status(): Promise<TrainerStatus>;
+  /**
+   * A config's run as a PyTorch project, zipped under `folder`, with PrefLab's metrics of its first steps computed
+   * on a CPU backend of the export's own (the folder `lab export --torch` writes); the loaded run is not touched.
+   */
+  torchExport(config: ExperimentConfig, folder: string): Promise<TorchExportResult>;
 }

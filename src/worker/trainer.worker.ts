@@ -8,6 +8,8 @@ import { Philox } from '../engine/rng';
 import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
 import { Experiment } from '../lab/experiment';
 import type { Snapshot } from '../lab/stage';
+import { expectedRows, expectedSteps, torchExportFiles, torchExportProblems } from '../lab/torch-export';
+import { torchExportZip } from '../lab/torch-export/zip';
 import { buffersOf, findNonFinite, MetricCoalescer, nonFiniteMessage } from './guard';
 import type { SelfTestResult, TrainerApi, TrainerEvents, TrainerStatus } from './protocol';
 
@@ -270,6 +272,27 @@ const api: TrainerApi = {
 
   async status() {
     return status();
+  },
+
+  async torchExport(input, folder) {
+    let cfg: ExperimentConfig;
+    try {
+      cfg = parseConfig(input);
+    } catch (e) {
+      return { ok: false, message: describe(e) };
+    }
+    const problems = torchExportProblems(cfg);
+    if (problems.length > 0) return { ok: false, message: problems.join('; ') };
+    const steps = expectedSteps(cfg);
+    const cpu = new CpuBackend('PyTorch export');
+    try {
+      const zip = torchExportZip(torchExportFiles(cfg, await expectedRows(cpu, cfg, steps), steps), folder);
+      return transfer({ ok: true as const, zip }, [zip.buffer]);
+    } catch (e) {
+      return { ok: false, message: describe(e) };
+    } finally {
+      cpu.destroy();
+    }
   },
 };
 

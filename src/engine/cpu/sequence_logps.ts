@@ -1,7 +1,7 @@
 // CPU twin of shaders/sequence_logps.wgsl.
 
 import type { SequenceDims } from '../backend';
-import type { F } from './types';
+import { atPrecisionOf, type F } from './types';
 import { logSumExp } from './log_softmax';
 import { targetCol } from './cross_entropy';
 
@@ -46,7 +46,8 @@ export function sequenceLogpsBackward(
       const o = row * V;
       const lse = logSumExp(logits, o, V);
       const tc = targetCol(targets[row], V);
-      for (let c = 0; c < V; c++) dlogits[o + c] += g * ((c === tc ? 1 : 0) - Math.exp(logits[o + c] - lse));
+      for (let c = 0; c < V; c++)
+        dlogits[o + c] += atPrecisionOf(dlogits, g * ((c === tc ? 1 : 0) - Math.exp(logits[o + c] - lse)));
     }
   }
 }
