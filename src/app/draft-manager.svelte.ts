@@ -3,7 +3,7 @@ import { ConfigError, parseConfig, type ExperimentConfig } from '../lab/config';
 import { PRESETS } from '../lab/presets';
 import { decodeConfig, encodeConfig, ShareLinkError } from '../lab/share';
 import { errorText } from './format';
-import { describeConfig } from './run-name';
+import { describeConfig } from '../lab/run-name';
 
 /** The page's address without a fragment: no share link in the URL. */
 const dropFragment = () => history.replaceState(null, '', location.pathname + location.search);
@@ -14,6 +14,8 @@ export class DraftManager {
   /** The config as edited in the form (may be invalid). */
   draft = $state.raw<ExperimentConfig>(parseConfig(PRESETS[0].config));
   configError = $state<string | null>(null);
+  /** The problem of each field of the draft that has one, by its dotted path: the form marks those fields. */
+  fieldErrors = $state.raw<Readonly<Record<string, string>>>({});
   /** A share link that could not be opened (ShareLinkError's text). */
   linkError = $state<string | null>(null);
   shareUrl = $state<string | null>(null);
@@ -31,14 +33,17 @@ export class DraftManager {
     try {
       parseConfig(next);
       this.configError = null;
+      this.fieldErrors = {};
     } catch (e) {
       this.configError = e instanceof ConfigError ? e.problems.join('; ') : errorText(e);
+      this.fieldErrors = e instanceof ConfigError ? Object.fromEntries(e.fields) : {};
     }
   }
 
   /** The worker built a run from `config` (normalised by the schema): the form shows it. */
   loaded(config: ExperimentConfig): void {
     this.configError = null;
+    this.fieldErrors = {};
     this.draft = config;
     if (this.presetName !== '') return;
     // A config from elsewhere that is a preset unchanged is that preset; one with a few changes is named after it.
