@@ -17,7 +17,9 @@ export class Lab {
   readonly charts = $derived.by(() => {
     const { config, rows } = this.run;
     const runs: SeriesRun[] = [];
-    if (config && rows.length) runs.push({ label: 'this run', rows, stages: config.stages });
+    // The run on the page says what it is beside the saved runs it is compared with.
+    const label = this.saved.compared.length && this.run.name ? `this run (${this.run.name})` : 'this run';
+    if (config && rows.length) runs.push({ label, rows, stages: config.stages });
     for (const c of this.saved.compared)
       runs.push({ label: c.bundle.name, rows: c.bundle.rows, stages: c.bundle.config.stages });
     return buildCharts(runs);
@@ -55,12 +57,15 @@ export class Lab {
     if (!cfg) return;
     await this.run.pause();
     this.draft.custom();
+    this.saved.clearMessages();
     if (await this.run.load(cfg)) await this.run.train();
   }
 
   async choosePreset(name: string): Promise<void> {
     const cfg = this.draft.choosePreset(name);
-    if (cfg) await this.run.load(cfg);
+    if (!cfg) return;
+    this.saved.clearMessages();
+    await this.run.load(cfg);
   }
 
   /** Open the preset whose lesson explains a phenomenon of this run: the run pauses, and that preset loads. */
@@ -70,6 +75,7 @@ export class Lab {
   }
 
   async applyDraft(): Promise<void> {
+    this.saved.clearMessages();
     await this.run.load(this.draft.draft);
   }
 

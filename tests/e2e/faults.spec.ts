@@ -214,9 +214,11 @@ test('a value the schema refuses in the config form is named, and the loaded con
   await beta.press('Tab');
   await expect(page.getByTestId('config-error')).toContainText('The config is not valid: stages.0.beta');
   await expect(apply).toBeDisabled();
-  // The run still has the last valid config: it trains with it, and its share link carries it.
-  await page.getByTestId('step').click();
-  await expect(page.getByTestId('progress')).toHaveAttribute('data-done', '10');
+  // The field says it on itself, and nothing trains until the config is fixed.
+  await expect(beta).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByTestId('train')).toBeDisabled();
+  await expect(page.getByTestId('step')).toBeDisabled();
+  // The run still has the last valid config: its share link carries it.
   await page.getByRole('button', { name: 'Share link' }).click();
   const shared = decodeConfig(new URL(await page.getByTestId('share-url').inputValue()).hash);
   expect(shared.stages[0]).toMatchObject({ kind: 'preference', beta: 0.5 });
