@@ -17,9 +17,7 @@ export class Lab {
   readonly charts = $derived.by(() => {
     const { config, rows } = this.run;
     const runs: SeriesRun[] = [];
-    // The run on the page says what it is beside the saved runs it is compared with.
-    const label = this.saved.compared.length && this.run.name ? `this run (${this.run.name})` : 'this run';
-    if (config && rows.length) runs.push({ label, rows, stages: config.stages });
+    if (config && rows.length) runs.push({ label: 'this run', rows, stages: config.stages });
     for (const c of this.saved.compared)
       runs.push({ label: c.bundle.name, rows: c.bundle.rows, stages: c.bundle.config.stages });
     return buildCharts(runs);

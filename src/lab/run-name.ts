@@ -37,22 +37,28 @@ export interface Change {
 export function changeList(config: ExperimentConfig, from: ExperimentConfig): Change[] {
   const base = new Map(leaves(from, '', []));
   const moot = mootPaths(config);
-  const out: Change[] = [];
+  const out: (Change & { path: string })[] = [];
   for (const [path, v] of leaves(config, '', [])) {
     if (path === 'title' || moot.has(path) || JSON.stringify(base.get(path)) === JSON.stringify(v)) continue;
     const parts = path.split('.');
     const stage = parts[0] === 'stages' && config.stages.length > 1 ? `${config.stages[Number(parts[1])].name} ` : '';
     const was = base.get(path);
     out.push({
+      path,
       key: `${stage}${parts[parts.length - 1]}`,
       from: was === undefined ? 'unset' : shortValue(was),
       to: shortValue(v),
     });
   }
   if (config.stages.length !== from.stages.length)
-    out.push({ key: 'stages', from: String(from.stages.length), to: String(config.stages.length) });
-  return out;
+    out.push({ path: 'stages', key: 'stages', from: String(from.stages.length), to: String(config.stages.length) });
+  // What a run trains with first, then its data, then its models and the rest (seed, metric period): a name that
+  // lists only a few changes lists those that tell variants apart (beta 2, not seed 7).
+  return out.sort((a, b) => RANK(a.path) - RANK(b.path)).map(({ path: _, ...c }) => c);
 }
+
+const RANK = (path: string): number =>
+  path.startsWith('stages') ? 0 : path.startsWith('world.') ? 1 : path.startsWith('models.') ? 2 : 3;
 
 /** The settings of `config` that differ from `from`, as "field value" ("beta 2"; "3 stages" for the stage count). */
 export function changes(config: ExperimentConfig, from: ExperimentConfig): string[] {

@@ -41,7 +41,7 @@ describe('run names', () => {
       c.world = { ...c.world, prompts: 5, responses: 7, flipRate: 0.1 } as typeof c.world;
     });
     expect(changes(c, parseConfig(structuredClone(preset.config)))).toHaveLength(4);
-    expect(runName(c, preset, PRESETS)).toBe('dpo-bandit · seed 9 · prompts 5 · responses 7 · +1 more');
+    expect(runName(c, preset, PRESETS)).toBe('dpo-bandit · prompts 5 · responses 7 · flipRate 0.1 · +1 more');
   });
 
   it('names a config from a link after the nearest preset of the same world and stages', () => {
@@ -80,9 +80,7 @@ describe('settings that do not apply', () => {
 
 describe("an export's header comment", () => {
   it('names the run and each setting changed from its preset with both values', () => {
-    const c = variant(
-      (c) => (c.stages[0] = { ...c.stages[0], lossType: 'ipo', beta: 0.1 } as (typeof c.stages)[0]),
-    );
+    const c = variant((c) => (c.stages[0] = { ...c.stages[0], lossType: 'ipo', beta: 0.1 } as (typeof c.stages)[0]));
     expect(changeList(c, parseConfig(structuredClone(preset.config)))).toEqual([
       { key: 'lossType', from: 'sigmoid', to: 'ipo' },
       { key: 'beta', from: '0.5', to: '0.1' },
