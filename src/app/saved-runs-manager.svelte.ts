@@ -120,7 +120,7 @@ export class SavedRunsManager {
     this.#draft.custom();
     this.#draft.dismissLinkNote();
     if (!(await this.#run.load(b.config))) return;
-    let notice = `${how} “${b.name}”: ${b.done} of ${b.total} steps. Train reruns its config from step 0.`;
+    let notice = `${how} “${b.name}”: ${b.done} of ${b.total} steps.`;
     // A run saved by an older version may hold a state this one cannot draw: its metrics are still shown.
     let snapshot = null;
     try {

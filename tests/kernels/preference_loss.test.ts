@@ -175,8 +175,14 @@ describe('preference_loss table (PREFERENCE_LOSSES)', () => {
       const base = await run(cpu(), x, attrs(name));
       const eps = await run(cpu(), x, { ...attrs(name), labelSmoothing: 0.3 });
       const g = await run(cpu(), x, { ...attrs(name), gamma: 2 });
-      expect(flat(eps).some((v, i) => v !== flat(base)[i]), `${name} reads label_smoothing`).toBe(smoothing);
-      expect(flat(g).some((v, i) => v !== flat(base)[i]), `${name} reads gamma`).toBe(gamma);
+      expect(
+        flat(eps).some((v, i) => v !== flat(base)[i]),
+        `${name} reads label_smoothing`,
+      ).toBe(smoothing);
+      expect(
+        flat(g).some((v, i) => v !== flat(base)[i]),
+        `${name} reads gamma`,
+      ).toBe(gamma);
     }
   });
   it('reference-free losses reward beta times the policy log-probs, the others beta times the log-ratios', async () => {
