@@ -6,7 +6,7 @@ import { PRESETS } from '../lab/presets';
 import { decodeConfig, encodeConfig, ShareLinkError, splitLink } from '../lab/share';
 import { arrival, clearAddress, writeAddress } from './address';
 import { errorText } from './format';
-import { describeConfig } from './run-name';
+import { describeConfig } from '../lab/run-name';
 
 /** The experiment a URL opens, and whether to train it at once (a shared link does; the page's own address not). */
 export interface Opened {
@@ -20,6 +20,8 @@ export class DraftManager {
   /** The config as edited in the form (may be invalid). */
   draft = $state.raw<ExperimentConfig>(parseConfig(PRESETS[0].config));
   configError = $state<string | null>(null);
+  /** The problem of each field of the draft that has one, by its dotted path: the form marks those fields. */
+  fieldErrors = $state.raw<Readonly<Record<string, string>>>({});
   /** A share link that could not be opened (ShareLinkError's text). */
   linkError = $state<string | null>(null);
   /** The link the Share button made, and how many logged steps of results it carries. */
@@ -46,14 +48,17 @@ export class DraftManager {
     try {
       parseConfig(next);
       this.configError = null;
+      this.fieldErrors = {};
     } catch (e) {
       this.configError = e instanceof ConfigError ? e.problems.join('; ') : errorText(e);
+      this.fieldErrors = e instanceof ConfigError ? Object.fromEntries(e.fields) : {};
     }
   }
 
   /** The worker built a run from `config` (normalised by the schema): the form shows it. */
   loaded(config: ExperimentConfig): void {
     this.configError = null;
+    this.fieldErrors = {};
     this.draft = config;
     if (this.presetName === '') {
       // A config from elsewhere that is a preset unchanged is that preset; one with a few changes is named after it.

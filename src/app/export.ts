@@ -24,16 +24,25 @@ function csvCell(x: number | string | undefined): string {
   return /[",\n\r]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x;
 }
 
-/** CSV with a header of METRIC_COLUMNS; a metric a row lacks is an empty cell. Numbers round-trip exactly. */
-export function toCsv(rows: readonly MetricRow[]): string {
-  const lines = [METRIC_COLUMNS.join(',')];
+/**
+ * CSV with a header of METRIC_COLUMNS; a metric a row lacks is an empty cell. Numbers round-trip exactly. `comment`:
+ * lines starting with "#" above the header (what the run is).
+ */
+export function toCsv(rows: readonly MetricRow[], comment: readonly string[] = []): string {
+  const lines = [...comment, METRIC_COLUMNS.join(',')];
   for (const r of rows) lines.push(METRIC_COLUMNS.map((k) => csvCell(r[k])).join(','));
   return lines.join('\n') + '\n';
 }
 
-/** Parse toCsv's output back into rows (to compare runs in tests); a column outside the registry is left out. */
+/**
+ * Parse toCsv's output back into rows (to compare runs in tests); comment lines and a column outside the registry
+ * are left out.
+ */
 export function fromCsv(text: string): MetricRow[] {
-  const [head, ...lines] = text.trim().split(/\r?\n/);
+  const [head, ...lines] = text
+    .trim()
+    .split(/\r?\n/)
+    .filter((l) => !l.startsWith('#'));
   const cols = head.split(',');
   return lines.map((line) => {
     const cells = line.split(',');

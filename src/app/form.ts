@@ -1,111 +1,38 @@
-// The config form, generated from the valibot schema by introspection: every bounded number, choice and switch of
-// the current config becomes a field with the schema's title, description and bounds. Pure: unit-tested.
+// The config form, generated from the valibot schema by introspection (src/lab/config-fields.ts): every bounded
+// number, choice and switch of the current config that applies to it becomes a field with the schema's title,
+// description, bounds and options in words, in a section for the run, its world, each model and each stage.
+// Pure: unit-tested.
 
-/** The parts of a valibot schema object this walker reads (valibot schemas are plain objects). */
-interface SchemaNode {
-  type: string;
-  wrapped?: SchemaNode;
-  entries?: Record<string, SchemaNode>;
-  options?: SchemaNode[] | readonly string[];
-  key?: string;
-  item?: SchemaNode;
-  value?: SchemaNode;
-  literal?: unknown;
-  pipe?: SchemaNode[];
-  requirement?: unknown;
-  title?: string;
-  description?: string;
-}
+import { fieldsOf, unwrap, type ConfigField, type FieldPath, type SchemaNode } from '../lab/config-fields';
 
-export type FieldPath = (string | number)[];
-
-export interface FormField {
-  path: FieldPath;
-  /** A stable DOM id and label key: the dotted path. */
-  id: string;
-  label: string;
-  description: string;
-  kind: 'number' | 'integer' | 'choice' | 'boolean';
-  min?: number;
-  max?: number;
-  options?: string[];
-  value: unknown;
-}
+export type FormField = ConfigField;
+export type { FieldPath };
 
 export interface FormSection {
   title: string;
   fields: FormField[];
 }
 
-const unwrap = (s: SchemaNode): SchemaNode => (s.type === 'optional' || s.type === 'nullable' ? unwrap(s.wrapped!) : s);
-
-function meta(s: SchemaNode) {
-  const out: { title?: string; description?: string; min?: number; max?: number; integer: boolean } = {
-    integer: false,
-  };
-  for (const p of s.pipe ?? []) {
-    if (p.type === 'title') out.title = p.title;
-    else if (p.type === 'description') out.description = p.description;
-    else if (p.type === 'min_value') out.min = p.requirement as number;
-    else if (p.type === 'max_value') out.max = p.requirement as number;
-    else if (p.type === 'integer') out.integer = true;
-  }
-  return out;
-}
-
-/** The option of a variant schema that matches the value's discriminator. */
-function variantOption(s: SchemaNode, value: unknown): SchemaNode | null {
-  const key = s.key!;
-  const tag = (value as Record<string, unknown> | null)?.[key];
-  for (const o of s.options as SchemaNode[]) {
-    const opt = unwrap(o);
-    if (opt.entries?.[key]?.literal === tag) return opt;
-  }
-  return null;
-}
-
-function walk(schema: SchemaNode, value: unknown, path: FieldPath, out: FormField[]): void {
-  const s = unwrap(schema);
-  if (s.type === 'variant') {
-    const opt = variantOption(s, value);
-    if (opt) walk(opt, value, path, out);
-    return;
-  }
-  if (s.type === 'object') {
-    const obj = (value ?? {}) as Record<string, unknown>;
-    for (const [k, child] of Object.entries(s.entries ?? {})) walk(child, obj[k], [...path, k], out);
-    return;
-  }
-  if (s.type === 'array') {
-    if (!Array.isArray(value)) return;
-    value.forEach((x, i) => walk(s.item!, x, [...path, i], out));
-    return;
-  }
-  if (s.type === 'record') {
-    for (const [k, x] of Object.entries((value ?? {}) as Record<string, unknown>)) walk(s.value!, x, [...path, k], out);
-    return;
-  }
-  const m = meta(s);
-  // Only titled fields are user settings; names, versions and discriminators are not.
-  if (!m.title) return;
-  const base = { path, id: path.join('.'), label: m.title, description: m.description ?? '', value };
-  if (s.type === 'number') out.push({ ...base, kind: m.integer ? 'integer' : 'number', min: m.min, max: m.max });
-  else if (s.type === 'picklist') out.push({ ...base, kind: 'choice', options: [...(s.options as readonly string[])] });
-  else if (s.type === 'boolean') out.push({ ...base, kind: 'boolean' });
-}
-
-/** The form of a config: a section for the run, its world, each model and each stage. */
-export function formSections(schema: unknown, config: Record<string, unknown>): FormSection[] {
+/**
+ * The form of a config: a section for the run, its world, each model and each stage. A field that does not apply
+ * is left out unless `keep` names it (a field with a problem stays in sight until it is fixed).
+ */
+export function formSections(
+  schema: unknown,
+  config: Record<string, unknown>,
+  keep: ReadonlySet<string> = new Set(),
+): FormSection[] {
   const root = unwrap(schema as SchemaNode);
   const entries = root.entries ?? {};
   const sections: FormSection[] = [];
+  const shown = (fields: FormField[]) => fields.filter((f) => f.applies || keep.has(f.id));
   const section = (title: string, s: SchemaNode, value: unknown, path: FieldPath) => {
-    const fields: FormField[] = [];
-    walk(s, value, path, fields);
+    const fields = shown(fieldsOf(s, value, path, config));
     if (fields.length) sections.push({ title, fields });
   };
-  const run: FormField[] = [];
-  for (const k of ['seed', 'metrics']) if (entries[k]) walk(entries[k], config[k], [k], run);
+  const run = shown(
+    ['seed', 'metrics'].flatMap((k) => (entries[k] ? fieldsOf(entries[k], config[k], [k], config) : [])),
+  );
   if (run.length) sections.push({ title: 'Run', fields: run });
   const world = config.world as { kind?: string } | undefined;
   if (entries.world) section(`World: ${world?.kind ?? ''}`, entries.world, config.world, ['world']);

@@ -78,12 +78,15 @@ export class Lab {
     const opened = this.draft.open(hash);
     if (!opened) return;
     await this.run.pause();
+    this.saved.clearMessages();
     if ((await this.run.load(opened.config)) && opened.train) await this.run.train();
   }
 
   async choosePreset(name: string): Promise<void> {
     const cfg = this.draft.choosePreset(name);
-    if (cfg) await this.run.load(cfg);
+    if (!cfg) return;
+    this.saved.clearMessages();
+    await this.run.load(cfg);
   }
 
   /** Open the preset whose lesson explains a phenomenon of this run: the run pauses, and that preset loads. */
@@ -95,6 +98,7 @@ export class Lab {
   /** Load the edited config: an experiment of its own, no longer the opened link's. */
   async applyDraft(): Promise<void> {
     this.draft.leaveLink();
+    this.saved.clearMessages();
     await this.run.load(this.draft.draft);
   }
 

@@ -6,7 +6,7 @@ import type { Snapshot, TrainerStatus } from '../worker/protocol';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, plainSnapshot, type RunBundle } from './export';
 import { errorText, isoNow } from './format';
 import { RateMeter } from './progress';
-import { runName } from './run-name';
+import { runName } from '../lab/run-name';
 import type { DraftManager } from './draft-manager.svelte';
 import type { EngineEvents, EngineManager } from './engine-manager.svelte';
 
@@ -14,6 +14,10 @@ const EMPTY: TrainerStatus = { state: 'empty', done: 0, total: 0, stage: '', mes
 
 /** What a saved run or an imported bundle shows in place of a trained one. */
 export interface ShownRun {
+  name: string;
+  backend: string;
+  done: number;
+  total: number;
   rows: MetricRow[];
   snapshot: Snapshot | null;
   weights: Record<string, Float32Array> | null;
@@ -29,13 +33,22 @@ export class RunManager {
   rate = $state(0);
   speed = $state(10);
   busy = $state(false);
-  /** The rows are a saved or imported run's, shown until the run is reset or another is loaded. */
-  shown = $state(false);
+  /** The engine is starting and the first run is being built: nothing to show or train yet. */
+  loading = $state(true);
+  /** A saved or imported run on show: its name and steps, which the freshly loaded worker (at step 0) has not. */
+  shown = $state.raw<Pick<ShownRun, 'name' | 'done' | 'total' | 'backend'> | null>(null);
   /** While the PyTorch project is being built; why the last one could not be. */
   torchBusy = $state(false);
   torchError = $state<string | null>(null);
 
   readonly running = $derived(this.status.state === 'running');
+  /** Steps done of the run on the page: those of the run shown, else the worker's. */
+  readonly done = $derived(this.shown?.done ?? this.status.done);
+  /** The run's name: a run shown keeps its saved one; else its preset (or the nearest) and what differs from it. */
+  readonly name = $derived.by(() => {
+    if (this.shown) return this.shown.name;
+    return this.config ? runName(this.config, this.#draft.preset, PRESETS) : null;
+  });
   readonly canTrain = $derived(this.status.state === 'ready' || this.status.state === 'paused');
   /** The form's draft differs from the loaded run's config. */
   readonly dirty = $derived.by(
@@ -78,9 +91,13 @@ export class RunManager {
   /** The first worker start, with `first` loaded in it and, with `train`, training. */
   async boot(first: ExperimentConfig, train: boolean): Promise<void> {
     let loaded = false;
-    this.#booting = this.#engine.start(this.#events).then(async () => {
-      loaded = await this.#loadNow(first);
-    });
+    this.loading = true;
+    this.#booting = this.#engine
+      .start(this.#events)
+      .then(async () => {
+        loaded = await this.#loadNow(first);
+      })
+      .finally(() => (this.loading = false));
     await this.#booting;
     // Right here, before the actions that waited for the start resume: opening a saved run meanwhile replaces
     // this run rather than being trained over.
@@ -92,11 +109,15 @@ export class RunManager {
     const cfg = this.config ?? this.#draft.draft;
     this.rows = [];
     this.snapshot = null;
-    this.shown = false;
+    this.shown = null;
     this.status = EMPTY;
-    this.#booting = this.#engine.start(this.#events).then(async () => {
-      if (this.#engine.info) await this.#loadNow(cfg);
-    });
+    this.loading = true;
+    this.#booting = this.#engine
+      .start(this.#events)
+      .then(async () => {
+        if (this.#engine.info) await this.#loadNow(cfg);
+      })
+      .finally(() => (this.loading = false));
     await this.#booting;
   }
 
@@ -124,8 +145,8 @@ export class RunManager {
       this.config = res.config;
       this.rows = [];
       this.snapshot = null;
+      this.shown = null;
       this.#shownWeights = null;
-      this.shown = false;
       this.#meter.reset();
       this.rate = 0;
       this.status = await this.#engine.api.status();
@@ -143,14 +164,26 @@ export class RunManager {
   show(saved: ShownRun): void {
     this.rows = saved.rows;
     this.snapshot = saved.snapshot;
+    this.shown = { name: saved.name, done: saved.done, total: saved.total, backend: saved.backend };
     this.#shownWeights = saved.weights;
-    this.shown = true;
+  }
+
+  /**
+   * Training goes on from the worker's state, step 0 under a run shown: its history makes way, so that the new
+   * metrics do not continue a line they did not start.
+   */
+  #leaveShown(): void {
+    if (!this.shown) return;
+    this.shown = null;
+    this.rows = [];
+    this.snapshot = null;
   }
 
   async train(): Promise<void> {
     const api = this.#engine.api;
     if (!api || !this.canTrain) return;
     this.#meter.reset();
+    this.#leaveShown();
     this.#shownWeights = null;
     await api.start();
   }
@@ -168,6 +201,7 @@ export class RunManager {
     const api = this.#engine.api;
     if (!api || !this.canTrain) return;
     this.busy = true;
+    this.#leaveShown();
     this.#shownWeights = null;
     try {
       this.status = await api.step(n * this.config!.metrics.every);
@@ -183,8 +217,8 @@ export class RunManager {
     try {
       this.rows = [];
       this.snapshot = null;
+      this.shown = null;
       this.#shownWeights = null;
-      this.shown = false;
       this.#meter.reset();
       this.rate = 0;
       this.status = await api.reset();
@@ -198,23 +232,23 @@ export class RunManager {
     await this.#engine.api?.setSpeed(n);
   }
 
-  /** The current run as a bundle (with its final snapshot and weights read from the worker). */
-  async bundle(name?: string): Promise<RunBundle | null> {
+  /** The current run as a bundle (with its final snapshot and weights read from the worker, or the run shown's). */
+  async bundle(): Promise<RunBundle | null> {
     if (!this.config) return null;
-    // A failed run's worker has nothing newer (or is gone after a crash): the page's own copy is the latest.
-    const api = this.status.state === 'failed' ? null : this.#engine.api;
+    // A failed run's worker has nothing newer (or is gone after a crash): the page's own copy is the latest. A run
+    // shown has its own: the worker holds a fresh run of its config.
+    const api = this.status.state === 'failed' || this.shown ? null : this.#engine.api;
     const snap = (await api?.snapshot().catch(() => null)) ?? this.snapshot;
     const weights = this.#shownWeights ?? (await api?.weights().catch(() => null)) ?? undefined;
-    const preset = PRESETS.find((p) => p.name === this.#draft.presetName);
     return {
       format: BUNDLE_FORMAT,
       version: BUNDLE_VERSION,
-      name: name ?? `${runName(this.config, preset ?? null, PRESETS)} · ${this.status.done}/${this.status.total} steps`,
+      name: this.name ?? 'custom run',
       savedAt: isoNow(),
-      backend: this.#engine.backendName,
+      backend: this.shown?.backend ?? this.#engine.backendName,
       config: this.config,
-      done: this.status.done,
-      total: this.status.total,
+      done: this.done,
+      total: this.shown?.total ?? this.status.total,
       rows: this.rows,
       final: plainSnapshot(snap),
       ...(weights ? { weights } : {}),

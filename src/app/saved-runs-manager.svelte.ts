@@ -85,21 +85,42 @@ export class SavedRunsManager {
     if (b) this.compared = [...this.compared, { key, bundle: b }];
   }
 
-  /** Read an exported bundle file; its config is validated against the schema before anything is shown. */
+  /**
+   * Read an exported bundle file; its config is validated against the schema before anything is shown. An import
+   * is saved with the runs of this browser, so it can be compared, renamed and reopened like any saved run; where
+   * storage fails it is still shown, and the error says it was not kept.
+   */
   async importText(text: string): Promise<void> {
     this.storageError = null;
+    let b: RunBundle;
     try {
-      await this.#show(parseBundle(text));
+      b = parseBundle(text);
     } catch (e) {
       this.storageError = `Import failed: ${errorText(e)}`;
+      return;
     }
+    let kept = true;
+    try {
+      await saveRun(b);
+    } catch (e) {
+      kept = false;
+      this.storageError = `The imported run is shown but not saved in this browser: ${errorText(e)}`;
+    }
+    await this.refresh();
+    await this.#show(b, kept ? 'Imported and saved' : 'Imported');
   }
 
-  async #show(b: RunBundle): Promise<void> {
+  /** Messages about an earlier run (saved, opened, imported, refused) go when another run is loaded. */
+  clearMessages(): void {
+    this.notice = null;
+    this.storageError = null;
+  }
+
+  async #show(b: RunBundle, how = 'Showing'): Promise<void> {
     this.#draft.custom();
     this.#draft.leaveLink();
     if (!(await this.#run.load(b.config))) return;
-    let notice = `Showing “${b.name}”: ${b.done} of ${b.total} steps. Reset and Train rerun its config.`;
+    let notice = `${how} “${b.name}”: ${b.done} of ${b.total} steps.`;
     // A run saved by an older version may hold a state this one cannot draw: its metrics are still shown.
     let snapshot = null;
     try {
@@ -108,6 +129,14 @@ export class SavedRunsManager {
       notice += ` Its final state is not shown: ${errorText(e)}.`;
     }
     this.notice = notice;
-    this.#run.show({ rows: b.rows, snapshot, weights: b.weights ?? null });
+    this.#run.show({
+      name: b.name,
+      backend: b.backend,
+      done: b.done,
+      total: b.total,
+      rows: b.rows,
+      snapshot,
+      weights: b.weights ?? null,
+    });
   }
 }

@@ -2,7 +2,7 @@
 // and run, x on the run's step axis, in pieces of one stage each. Pure: unit-tested.
 import { chartNote } from '../lab/chart-notes';
 import type { Stage } from '../lab/config';
-import { metricModel } from '../lab/metric-models';
+import { metricModel, metricUnit } from '../lab/metric-models';
 import { METRICS, type MetricDef, type MetricName, type MetricRow } from '../lab/metrics';
 import { ema } from '../lab/trends';
 
@@ -34,6 +34,8 @@ export interface Series {
   run: number;
   /** The model, and the run's label when runs are compared: what the legend writes after the metric. */
   owner: string;
+  /** The unit of its values (a diffusion loss is an mse where a DPO loss is in nats). */
+  unit: string;
   /** The metric and its owner, in one line. */
   label: string;
   /** Colour index within the chart: one per model (or per metric and model), shared by the runs compared. */
@@ -44,8 +46,17 @@ export interface Series {
   pieces: Piece[];
 }
 
+/** A stage rule on a chart: where a stage of one or more of the runs starts. */
+export interface StageMark extends StageSpan {
+  /** The runs (indices) whose stage starts here. */
+  runs: number[];
+  /** Another rule bears the same name (the runs' stages start at different steps): the rule names its runs. */
+  ambiguous: boolean;
+}
+
 export interface ChartSpec {
   chart: string;
+  /** The units of its series, one or several ("mse / nats" where a diffusion loss meets a DPO loss). */
   unit: string;
   /** What the chart shows, one line with its formula (Markdown with $math$). */
   note: string;
@@ -55,6 +66,10 @@ export interface ChartSpec {
   points: number;
   /** The first run's stages on the step axis, from its config: where each starts and ends. */
   stages: StageSpan[];
+  /** Each run's stages by run index, from its own config; empty for a run with no series on this chart. */
+  runStages: StageSpan[][];
+  /** Each run's label by run index (the legend's). */
+  runLabels: string[];
 }
 
 /**
@@ -119,7 +134,8 @@ function runSeries(run: SeriesRun, ri: number, compare: boolean): Series[] {
       if (!s) {
         const owner = [model, compare ? run.label : ''].filter(Boolean).join(' · ');
         const label = owner ? `${def.name} · ${owner}` : def.name;
-        s = { key, metric: def.name, model, run: ri, owner, label, hue: 0, xs: [], ys: [], pieces: [] };
+        const unit = metricUnit(run.stages[si], def);
+        s = { key, metric: def.name, model, run: ri, owner, label, unit, hue: 0, xs: [], ys: [], pieces: [] };
         byKey.set(key, s);
       }
       const last = s.pieces[s.pieces.length - 1];
@@ -168,6 +184,9 @@ export function buildCharts(runs: readonly SeriesRun[]): ChartSpec[] {
   const charts = new Map<string, ChartSpec>();
   const stages = runs.length ? stageSpans(runs[0].stages) : [];
   const defs = new Map(METRICS.map((m) => [m.name, m]));
+  // The loss note names the loss of every stage of every run compared.
+  const allStages = runs.flatMap((r) => r.stages);
+  const runLabels = runs.map((r) => r.label);
   runs.forEach((run, ri) => {
     for (const s of runSeries(run, ri, runs.length > 1)) {
       const def = defs.get(s.metric)!;
@@ -175,21 +194,27 @@ export function buildCharts(runs: readonly SeriesRun[]): ChartSpec[] {
       if (!c) {
         c = {
           chart: def.chart,
-          unit: def.unit,
-          note: chartNote(def.chart, runs[0].stages),
+          unit: '',
+          note: chartNote(def.chart, allStages),
           metrics: [],
           series: [],
           points: 0,
           stages,
+          runStages: runs.map(() => []),
+          runLabels,
         };
         charts.set(def.chart, c);
       }
       if (!c.metrics.includes(def)) c.metrics.push(def);
+      if (!c.runStages[ri].length) c.runStages[ri] = stageSpans(run.stages);
       c.series.push(s);
       c.points += s.xs.length;
     }
   });
-  for (const c of charts.values()) assignHues(c.series);
+  for (const c of charts.values()) {
+    assignHues(c.series);
+    c.unit = [...new Set(c.series.map((s) => s.unit))].join(' / ');
+  }
   const order = [...new Set(METRICS.map((m) => m.chart))];
   return order.flatMap((name) => (charts.has(name) ? [charts.get(name)!] : []));
 }
@@ -239,6 +264,28 @@ export function stepDomain(series: readonly Series[], stages: readonly StageSpan
 export function stageMarks(stages: readonly StageSpan[], [lo, hi]: readonly [number, number]): StageSpan[] {
   if (stages.length < 2) return [];
   return stages.filter((st) => st.start >= lo && st.start < hi);
+}
+
+/**
+ * The stage rules of a chart, each run's from its own config: one rule where runs start a stage at the same step,
+ * and one per run where they start it at different steps.
+ */
+export function runStageMarks(
+  runStages: readonly (readonly StageSpan[])[],
+  domain: readonly [number, number],
+): StageMark[] {
+  const marks = new Map<string, StageMark>();
+  runStages.forEach((spans, ri) => {
+    for (const st of stageMarks(spans, domain)) {
+      const key = `${st.start}:${st.name}`;
+      const m = marks.get(key) ?? { ...st, runs: [], ambiguous: false };
+      m.runs.push(ri);
+      marks.set(key, m);
+    }
+  });
+  const all = [...marks.values()].sort((a, b) => a.start - b.start);
+  for (const m of all) m.ambiguous = all.some((o) => o !== m && o.name === m.name);
+  return all;
 }
 
 /** Every step some series of the chart logged, sorted: where the keyboard cursor can stop. */

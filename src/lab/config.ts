@@ -123,12 +123,24 @@ function boundProblems(problems: readonly string[]): string[] {
   return out;
 }
 
+/** Fields a ConfigError marks: more than a form shows at once, and a million issues do not cost a million entries. */
+const MAX_FIELD_PROBLEMS = 100;
+
 export class ConfigError extends Error {
   readonly problems: string[];
+  /** The problem of each field that has one, by its dotted path ("stages.0.beta" -> "must be at most 100 (got 1000)"). */
+  readonly fields: ReadonlyMap<string, string>;
   constructor(problems: readonly string[]) {
     const bounded = boundProblems(problems);
     super(`invalid experiment config:\n${bounded.map((p) => `  - ${p}`).join('\n')}`);
     this.problems = bounded;
+    const fields = new Map<string, string>();
+    for (const p of problems.slice(0, MAX_FIELD_PROBLEMS)) {
+      // Every problem about one field starts with its path: the schema's issues and the worlds' checks alike.
+      const m = /^([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*): (.+)$/s.exec(p);
+      if (m && !fields.has(m[1])) fields.set(m[1], clip(m[2], MAX_PROBLEM_CHARS));
+    }
+    this.fields = fields;
   }
 }
 
@@ -175,7 +187,9 @@ function describe(issue: v.BaseIssue<unknown>): string {
         ? `must be at most ${String(req)} (got ${String(issue.input)})`
         : issue.type === 'integer'
           ? `must be a whole number (got ${String(issue.input)})`
-          : issue.message;
+          : issue.type === 'number' && Number.isNaN(issue.input)
+            ? 'must be a number'
+            : issue.message;
   return `${path}: ${what}`;
 }
 

@@ -1,8 +1,8 @@
-// Which model each metric of a stage measures, from the stage's kind and config. A chart names its series by it, and
-// a metric that measures another model in the next stage (nll/model of the teacher in sft, of the student in
-// distill) becomes a new, separately named line instead of one line that silently changes model.
+// Which model each metric of a stage measures, and in what unit, from the stage's kind and config. A chart names its
+// series by it, and a metric that measures another model in the next stage (nll/model of the teacher in sft, of the
+// student in distill) becomes a new, separately named line instead of one line that silently changes model.
 import type { Stage } from './config';
-import type { MetricName } from './metrics';
+import type { MetricDef, MetricName } from './metrics';
 
 /** The model a stage trains, by the name the config gives it; the bandit's policy is its table. */
 export function trainedModel(stage: Stage): string {
@@ -43,4 +43,10 @@ export function metricModel(stage: Stage, metric: MetricName): string {
     if (metric === 'kd/agreement') return `${stage.model} vs ${stage.teacher}`;
   }
   return trainedModel(stage);
+}
+
+/** The unit of a metric logged by a stage: a diffusion stage's loss is a mean squared error of noise, not nats. */
+export function metricUnit(stage: Stage | undefined, def: MetricDef): string {
+  if (def.name === 'loss' && (stage?.kind === 'diffusion' || stage?.kind === 'progressive')) return 'mse';
+  return def.unit;
 }

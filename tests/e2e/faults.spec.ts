@@ -3,7 +3,7 @@
 import type { Page, Worker } from '@playwright/test';
 import { decodeConfig } from '../../src/lab/share';
 import { expect, test } from './fixtures';
-import { download, linkTo, smallBandit, waitForState } from './helpers';
+import { csvLines, download, linkTo, smallBandit, waitForState } from './helpers';
 
 /** Tests that inject their fault into WebGPU objects: the cpu-fallback project leaves them out (by this tag). */
 const GPU = { tag: '@gpu' };
@@ -68,7 +68,7 @@ test(
     const [, metric, step, stage] = m!;
     // The stage's default name, and one of the run's metric columns.
     expect(stage).toBe('dpo');
-    expect((await download(page, 'Export CSV')).text.split('\n')[0].split(',')).toContain(metric);
+    expect(csvLines((await download(page, 'Export CSV')).text)[0].split(',')).toContain(metric);
     const done = Number(await page.getByTestId('progress').getAttribute('data-done'));
     expect(Number(step)).toBeGreaterThan(doneBefore);
     expect(Number(step)).toBeLessThanOrEqual(done);
@@ -114,7 +114,7 @@ test(
     // Usable: the metrics so far are still there and export.
     const rows = Number(await page.getByTestId('charts').getAttribute('data-rows'));
     expect(rows).toBeGreaterThanOrEqual(30);
-    expect((await download(page, 'Export CSV')).text.trim().split('\n')).toHaveLength(rows + 1);
+    expect(csvLines((await download(page, 'Export CSV')).text)).toHaveLength(rows + 1);
     await expect(page.getByTestId('preset')).toBeEnabled();
 
     const [second] = await Promise.all([
@@ -148,7 +148,7 @@ test('a crashed worker shows the alert with its reason, and a restart gives a wo
   await waitForState(page, 'failed');
   await expect(page.getByTestId('train')).toBeDisabled();
   const rows = Number(await page.getByTestId('charts').getAttribute('data-rows'));
-  expect((await download(page, 'Export CSV')).text.trim().split('\n')).toHaveLength(rows + 1);
+  expect(csvLines((await download(page, 'Export CSV')).text)).toHaveLength(rows + 1);
   // Saving what was shown still works without the worker: the history, without weights.
   await page.getByRole('button', { name: 'Save this run' }).click();
   await expect(page.getByTestId('saved-run')).toHaveCount(1);
@@ -214,9 +214,11 @@ test('a value the schema refuses in the config form is named, and the loaded con
   await beta.press('Tab');
   await expect(page.getByTestId('config-error')).toContainText('The config is not valid: stages.0.beta');
   await expect(apply).toBeDisabled();
-  // The run still has the last valid config: it trains with it, and its share link carries it.
-  await page.getByTestId('step').click();
-  await expect(page.getByTestId('progress')).toHaveAttribute('data-done', '10');
+  // The field says it on itself, and nothing trains until the config is fixed.
+  await expect(beta).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByTestId('train')).toBeDisabled();
+  await expect(page.getByTestId('step')).toBeDisabled();
+  // The run still has the last valid config: its share link carries it.
   await page.getByRole('button', { name: 'Share link' }).click();
   const shared = decodeConfig(new URL(await page.getByTestId('share-url').inputValue()).hash);
   expect(shared.stages[0]).toMatchObject({ kind: 'preference', beta: 0.5 });

@@ -30,6 +30,13 @@ export async function download(page: Page, name: string | RegExp): Promise<{ tex
   return { text: await readFile(path, 'utf8'), path };
 }
 
+/** A CSV export's lines without the comment lines that say what the run is: the header, then one line per row. */
+export const csvLines = (text: string): string[] =>
+  text
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('#'));
+
 /** Pick a preset in the picker, as a user does, and wait until it is loaded: the progress counts its steps. */
 export async function choosePreset(page: Page, name: string): Promise<void> {
   await page.getByTestId('preset').selectOption(name);

@@ -2,7 +2,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from './fixtures';
 import { findPreset } from '../../src/lab/presets';
-import { download, linkTo, smallBandit, waitForState } from './helpers';
+import { csvLines, download, linkTo, smallBandit, waitForState } from './helpers';
 
 test('trains a preset: every chart gains points, pause stops, Step adds one metric period', async ({ page }) => {
   await page.goto('/');
@@ -60,7 +60,7 @@ test('a share link reruns exactly the same config with the same metrics', async 
   await page.goto(linkTo(smallBandit(60)));
   await waitForState(page, 'finished');
   const first = await download(page, 'Export CSV');
-  expect(first.text.trim().split('\n')).toHaveLength(61);
+  expect(csvLines(first.text)).toHaveLength(61);
 
   await page.getByRole('button', { name: 'Share link' }).click();
   const url = await page.getByTestId('share-url').inputValue();

@@ -170,6 +170,21 @@ describe('preference_loss table (PREFERENCE_LOSSES)', () => {
       for (const v of [...r.losses, r.loss, ...r.dChosen, ...r.dRejected]) expect(v, `fused ${fused}`).toBeNaN();
     }
   });
+  it('a loss reads label_smoothing and gamma exactly where its row says (the form offers only those)', async () => {
+    for (const { name, smoothing, gamma } of PREFERENCE_LOSSES) {
+      const base = await run(cpu(), x, attrs(name));
+      const eps = await run(cpu(), x, { ...attrs(name), labelSmoothing: 0.3 });
+      const g = await run(cpu(), x, { ...attrs(name), gamma: 2 });
+      expect(
+        flat(eps).some((v, i) => v !== flat(base)[i]),
+        `${name} reads label_smoothing`,
+      ).toBe(smoothing);
+      expect(
+        flat(g).some((v, i) => v !== flat(base)[i]),
+        `${name} reads gamma`,
+      ).toBe(gamma);
+    }
+  });
   it('reference-free losses reward beta times the policy log-probs, the others beta times the log-ratios', async () => {
     for (const be of [await webgpu(), cpu()]) {
       for (const { name, referenceFree } of PREFERENCE_LOSSES) {

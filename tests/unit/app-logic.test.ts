@@ -196,7 +196,8 @@ describe('the form generated from the schema', () => {
     expect(lr).toMatchObject({ label: 'Learning rate', kind: 'number', min: 1e-6, max: 1, value: 0.05 });
     const loss = sections[2].fields.find((f) => f.id === 'stages.0.lossType')!;
     expect(loss.kind).toBe('choice');
-    expect(loss.options).toContain('ipo');
+    expect(loss.options).toContainEqual({ value: 'ipo', label: 'ipo — IPO' });
+    expect(loss.options).toContainEqual({ value: 'sigmoid', label: 'sigmoid — DPO' });
     const prompts = sections[1].fields.find((f) => f.id === 'world.prompts')!;
     expect(prompts).toMatchObject({ kind: 'integer', min: 1, max: 1024, description: 'Number of prompts x' });
   });

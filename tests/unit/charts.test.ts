@@ -25,6 +25,7 @@ const series = (xs: number[]): Series => ({
   model: 'policy',
   run: 0,
   owner: 'policy',
+  unit: 'nats',
   label: 'loss · policy',
   hue: 0,
   xs,

@@ -1,7 +1,16 @@
-// Run names and file names: two variants of one preset get different names, a preset unchanged keeps its own, a
-// config opened from a link is named after the preset it is closest to.
+// Run names, file names and an export's header: two variants of one preset get different names, a preset unchanged
+// keeps its own, a config opened from a link is named after the preset it is closest to, and a setting that does not
+// apply to the config is never named.
 import { describe, expect, it } from 'vitest';
-import { changes, describeConfig, nearestPreset, runFileBase, runName } from '../../src/app/run-name';
+import {
+  changeList,
+  changes,
+  describeConfig,
+  exportComment,
+  nearestPreset,
+  runFileBase,
+  runName,
+} from '../../src/lab/run-name';
 import { parseConfig } from '../../src/lab/config';
 import { findPreset, PRESETS } from '../../src/lab/presets';
 
@@ -20,8 +29,8 @@ describe('run names', () => {
   it('lists what differs from the preset, so two variants are told apart', () => {
     const a = variant((c) => (c.stages[0] = { ...c.stages[0], beta: 2 } as (typeof c.stages)[0]));
     const b = variant((c) => (c.world = { ...c.world, flipRate: 0.2 } as typeof c.world));
-    expect(runName(a, preset, PRESETS)).toBe('dpo-bandit (beta 2)');
-    expect(runName(b, preset, PRESETS)).toBe('dpo-bandit (flipRate 0.2)');
+    expect(runName(a, preset, PRESETS)).toBe('dpo-bandit · beta 2');
+    expect(runName(b, preset, PRESETS)).toBe('dpo-bandit · flipRate 0.2');
     expect(runFileBase(runName(a, preset, PRESETS), 400)).toBe('dpo-bandit-beta-2-step400');
     expect(runFileBase(runName(a, preset, PRESETS), 400)).not.toBe(runFileBase(runName(b, preset, PRESETS), 400));
   });
@@ -32,14 +41,14 @@ describe('run names', () => {
       c.world = { ...c.world, prompts: 5, responses: 7, flipRate: 0.1 } as typeof c.world;
     });
     expect(changes(c, parseConfig(structuredClone(preset.config)))).toHaveLength(4);
-    expect(runName(c, preset, PRESETS)).toMatch(/^dpo-bandit \(seed 9, prompts 5, responses 7 \+1 more\)$/);
+    expect(runName(c, preset, PRESETS)).toBe('dpo-bandit · prompts 5 · responses 7 · flipRate 0.1 · +1 more');
   });
 
   it('names a config from a link after the nearest preset of the same world and stages', () => {
     const ipo = parseConfig(structuredClone(findPreset('ipo-bandit')!.config));
     expect(nearestPreset(ipo, PRESETS)?.name).toBe('ipo-bandit');
     const c = variant((c) => (c.stages[0] = { ...c.stages[0], beta: 20, steps: 50 } as (typeof c.stages)[0]));
-    expect(runName(c, null, PRESETS)).toMatch(/^dpo-large-beta \(steps 50\)$/);
+    expect(runName(c, null, PRESETS)).toBe('dpo-large-beta · steps 50');
   });
 
   it('falls back to the title, then to "custom run", when no preset is alike', () => {
@@ -51,6 +60,47 @@ describe('run names', () => {
     expect(runName(c, null, PRESETS)).toBe('my run');
     expect(runName({ ...c, title: '' }, null, PRESETS)).toBe('custom run');
     expect(runFileBase('  ', 3)).toBe('preflab-run-step3');
+  });
+});
+
+describe('settings that do not apply', () => {
+  it('are not named: gamma changed under the sigmoid loss is no difference, under simpo it is', () => {
+    const sigmoid = variant((c) => (c.stages[0] = { ...c.stages[0], gamma: 3 } as (typeof c.stages)[0]));
+    expect(runName(sigmoid, preset, PRESETS)).toBe('dpo-bandit');
+    const simpo = variant(
+      (c) => (c.stages[0] = { ...c.stages[0], lossType: 'simpo', gamma: 3 } as (typeof c.stages)[0]),
+    );
+    expect(runName(simpo, preset, PRESETS)).toBe('dpo-bandit · lossType simpo · gamma 3');
+    const ipo = variant(
+      (c) => (c.stages[0] = { ...c.stages[0], lossType: 'ipo', labelSmoothing: 0.2 } as (typeof c.stages)[0]),
+    );
+    expect(runName(ipo, preset, PRESETS)).toBe('dpo-bandit · lossType ipo');
+  });
+});
+
+describe("an export's header comment", () => {
+  it('names the run and each setting changed from its preset with both values', () => {
+    const c = variant((c) => (c.stages[0] = { ...c.stages[0], lossType: 'ipo', beta: 0.1 } as (typeof c.stages)[0]));
+    expect(changeList(c, parseConfig(structuredClone(preset.config)))).toEqual([
+      { key: 'lossType', from: 'sigmoid', to: 'ipo' },
+      { key: 'beta', from: '0.5', to: '0.1' },
+    ]);
+    expect(exportComment(c, preset, PRESETS)).toEqual([
+      '# PrefLab run: dpo-bandit · lossType ipo · beta 0.1',
+      '# changed from preset dpo-bandit: lossType sigmoid -> ipo, beta 0.5 -> 0.1',
+    ]);
+  });
+
+  it('says a preset unchanged, or a custom experiment, in one line after the name', () => {
+    expect(exportComment(parseConfig(structuredClone(preset.config)), preset, PRESETS)).toEqual([
+      '# PrefLab run: dpo-bandit',
+      '# preset dpo-bandit unchanged',
+    ]);
+    const c = parseConfig({ world: { kind: 'bandit' }, stages: [{ kind: 'preference' }, { kind: 'preference' }] });
+    expect(exportComment(c, null, PRESETS)).toEqual([
+      '# PrefLab run: custom run',
+      '# a custom experiment on the bandit world',
+    ]);
   });
 });
 

@@ -2,23 +2,86 @@
 // their elements, the preference stage (bandit and sequences) and the contract a world's config module fulfils.
 
 import * as v from 'valibot';
-import { PREFERENCE_LOSS_TYPES } from '../../engine/preference_losses';
+import { PREFERENCE_LOSSES, PREFERENCE_LOSS_TYPES } from '../../engine/preference_losses';
+
+/** What a field's applicability rule reads: the whole config and the object the field sits in (its stage, world). */
+export interface FieldContext {
+  config: { world: { kind: string } & Record<string, unknown> } & Record<string, unknown>;
+  parent: Record<string, unknown>;
+}
+
+/**
+ * What the generated form knows of a field beyond its bounds: whether it applies to the config at hand (no SimPO
+ * gamma for the sigmoid loss; absent: always) and each option of a choice in words. The rules sit in the schema,
+ * beside the field they are about; a field that does not apply keeps its value but is neither shown nor named.
+ */
+export type FieldMeta = {
+  applies?: (ctx: FieldContext) => boolean;
+  optionLabels?: Readonly<Record<string, string>>;
+};
 
 /** A bounded number field: its title and description feed the generated UI form. */
-export const num = (min: number, max: number, fallback: number, title: string, description = '') =>
+export const num = (
+  min: number,
+  max: number,
+  fallback: number,
+  title: string,
+  description = '',
+  meta: FieldMeta = {},
+) =>
   v.optional(
-    v.pipe(v.number(), v.finite(), v.minValue(min), v.maxValue(max), v.title(title), v.description(description)),
+    v.pipe(
+      v.number(),
+      v.finite(),
+      v.minValue(min),
+      v.maxValue(max),
+      v.title(title),
+      v.description(description),
+      v.metadata(meta),
+    ),
     fallback,
   );
 
-export const int = (min: number, max: number, fallback: number, title: string, description = '') =>
+export const int = (
+  min: number,
+  max: number,
+  fallback: number,
+  title: string,
+  description = '',
+  meta: FieldMeta = {},
+) =>
   v.optional(
-    v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max), v.title(title), v.description(description)),
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(min),
+      v.maxValue(max),
+      v.title(title),
+      v.description(description),
+      v.metadata(meta),
+    ),
     fallback,
   );
 
-export const choice = <T extends string>(options: readonly T[], fallback: T, title: string, description = '') =>
-  v.optional(v.pipe(v.picklist(options as T[]), v.title(title), v.description(description)), fallback as never);
+export const choice = <T extends string>(
+  options: readonly T[],
+  fallback: T,
+  title: string,
+  description = '',
+  meta: FieldMeta = {},
+) =>
+  v.optional(
+    v.pipe(v.picklist(options as T[]), v.title(title), v.description(description), v.metadata(meta)),
+    fallback as never,
+  );
+
+/** Whether a preference stage's loss reads a setting (its row of PREFERENCE_LOSSES). */
+const lossReads =
+  (setting: 'smoothing' | 'gamma') =>
+  ({ parent }: FieldContext): boolean =>
+    PREFERENCE_LOSSES.find((l) => l.name === parent.lossType)?.[setting] ?? true;
+
+const inSequences = ({ config }: FieldContext) => config.world.kind === 'sequences';
 
 /**
  * A list whose length is checked before its elements: a list of a million bad elements costs one short issue,
@@ -71,10 +134,14 @@ export const PreferenceStageSchema = v.object({
   name: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9_-]{1,24}$/, 'a short lowercase name')), 'dpo'),
   steps: int(1, 100_000, 300, 'Steps'),
   batch: int(1, 4096, 64, 'Batch size', 'Preference pairs per step'),
-  lossType: choice(PREFERENCE_LOSS_TYPES, 'sigmoid', 'Loss', 'Member of the DPO family'),
+  lossType: choice(PREFERENCE_LOSS_TYPES, 'sigmoid', 'Loss', 'Member of the DPO family', {
+    optionLabels: Object.fromEntries(PREFERENCE_LOSSES.map((l) => [l.name, `${l.name} — ${l.title}`])),
+  }),
   beta: num(0.001, 100, 0.1, 'beta', 'Strength of the KL tie to the reference (higher: stay closer)'),
-  labelSmoothing: num(0, 0.49, 0, 'Label smoothing', 'cDPO smoothing (sigmoid) or assumed flip rate (robust)'),
-  gamma: num(0, 10, 0.5, 'gamma', 'SimPO target reward margin'),
+  labelSmoothing: num(0, 0.49, 0, 'Label smoothing', 'cDPO smoothing (sigmoid, simpo) or assumed flip rate (robust)', {
+    applies: lossReads('smoothing'),
+  }),
+  gamma: num(0, 10, 0.5, 'gamma', 'SimPO target reward margin', { applies: lossReads('gamma') }),
   optimizer: OptimizerSchema,
   // Sequences world only: the bandit's policy is its table and its pairs come from the world.
   model: v.optional(
@@ -83,6 +150,7 @@ export const PreferenceStageSchema = v.object({
       v.regex(NAME),
       v.title('Policy model'),
       v.description('Sequences: the named model trained; its copy at stage start is the reference'),
+      v.metadata<string, FieldMeta>({ applies: inSequences }),
     ),
   ),
   data: v.optional(
@@ -92,6 +160,7 @@ export const PreferenceStageSchema = v.object({
       v.description(
         'Sequences: fixed pairs sampled from the reference (default), or fresh pairs from the current policy each step',
       ),
+      v.metadata<'offline' | 'online', FieldMeta>({ applies: inSequences }),
     ),
   ),
   pairs: v.optional(
@@ -102,6 +171,7 @@ export const PreferenceStageSchema = v.object({
       v.maxValue(8192),
       v.title('Offline pairs'),
       v.description('Sequences: size of the offline pair set (default 1024)'),
+      v.metadata<number, FieldMeta>({ applies: (ctx) => inSequences(ctx) && ctx.parent.data !== 'online' }),
     ),
   ),
 });

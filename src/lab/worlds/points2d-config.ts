@@ -42,6 +42,8 @@ export const Points2dWorldSchema = v.object({
     0.1,
     'Spread',
     'Std of each Gaussian (ring, grid, points) or of the noise around a curve (moons, spirals)',
+    // The checkerboard is uniform inside its squares.
+    { applies: ({ parent }) => parent.shape !== 'checkerboard' },
   ),
   points: v.optional(
     v.pipe(
@@ -70,6 +72,7 @@ export const Points2dWorldSchema = v.object({
     'ddim',
     'Sampler',
     'DDPM ancestral (stochastic) or DDIM (deterministic) sampling',
+    { optionLabels: { ddpm: 'ddpm — stochastic', ddim: 'ddim — deterministic' } },
   ),
   samplerSteps: int(1, 1000, 50, 'Sampler steps', 'Denoising steps of the sampler (at most the timesteps)'),
   evalSamples: int(64, 8192, 1024, 'Evaluation samples', 'Samples drawn from each model at every metric read-back'),

@@ -14,6 +14,7 @@ import {
   num,
   stageName,
   stageOf,
+  type FieldContext,
   type PreferenceStage,
   type RunOf,
   type WorldConfig,
@@ -64,6 +65,12 @@ export const SftStageSchema = v.object({
   optimizer: ModelOptimizerSchema,
 });
 
+/** A rule for a stage field that applies while another field of the stage has a value. */
+const when =
+  (key: string, value: string) =>
+  ({ parent }: FieldContext): boolean =>
+    parent[key] === value;
+
 /** Knowledge distillation of a frozen teacher into a student, per token (TRL GKD conventions). */
 export const DistillStageSchema = v.object({
   kind: v.literal('distill'),
@@ -77,8 +84,9 @@ export const DistillStageSchema = v.object({
     'forward_kl',
     'Divergence',
     'forward KL covers the teacher modes, reverse KL seeks one, JSD mixes',
+    { optionLabels: { forward_kl: 'forward KL — covers modes', reverse_kl: 'reverse KL — seeks a mode', jsd: 'JSD' } },
   ),
-  beta: num(0, 1, 0.5, 'JSD beta', 'Teacher weight of the JSD mixture'),
+  beta: num(0, 1, 0.5, 'JSD beta', 'Teacher weight of the JSD mixture', { applies: when('divergence', 'jsd') }),
   temperature: num(0.1, 10, 1, 'Temperature', 'Softens both distributions'),
   scaleT2: v.optional(v.pipe(v.boolean(), v.title('Scale by T^2'), v.description('Hinton KD scaling')), false),
   alpha: num(
@@ -87,6 +95,7 @@ export const DistillStageSchema = v.object({
     0,
     'Hard-label weight',
     'loss = (1 - alpha) divergence + alpha cross-entropy on the batch tokens (offline data only)',
+    { applies: when('data', 'offline') },
   ),
   data: choice(
     ['offline', 'on_policy'] as const,
@@ -99,6 +108,7 @@ export const DistillStageSchema = v.object({
     'oracle',
     'Offline sequences',
     'Oracle samples, or samples of the teacher drawn at stage start',
+    { applies: when('data', 'offline') },
   ),
   optimizer: ModelOptimizerSchema,
 });

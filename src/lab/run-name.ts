@@ -1,7 +1,9 @@
 // A run's name and file name from its config: the preset it started from and what was changed, so two variants of
-// one preset are told apart in the saved-runs list and in the Downloads folder. Pure: unit-tested.
+// one preset are told apart in the saved-runs list, the charts' legends, the Downloads folder and an export's header.
+// Settings that do not apply to the config (gamma of a sigmoid loss) are never named. Pure: unit-tested.
 
-import { parseConfig, type ExperimentConfig, type ExperimentInput } from '../lab/config';
+import { mootPaths } from './config-fields';
+import { parseConfig, type ExperimentConfig, type ExperimentInput } from './config';
 
 /** Changed settings a name lists before it says how many more there are. */
 const MAX_CHANGES = 3;
@@ -22,20 +24,45 @@ const shortValue = (v: unknown): string =>
     ? String(Number(v.toPrecision(4)))
     : Array.isArray(v)
       ? `[${v.length}]`
-      : String(v).slice(0, 24);
+      : String(v).replace(/\s+/g, ' ').slice(0, 24);
 
-/** The settings of `config` that differ from `from`, as "field value" (the last path segment; stages by index). */
-export function changes(config: ExperimentConfig, from: ExperimentConfig): string[] {
-  const base = new Map(leaves(from, '', []).map(([p, v]) => [p, JSON.stringify(v)]));
-  const out: string[] = [];
+/** A setting that differs: its name (the last path segment, after its stage's name in a run of several) and values. */
+export interface Change {
+  key: string;
+  from: string;
+  to: string;
+}
+
+/** The settings of `config` that differ from `from`, leaving out those that do not apply to `config`. */
+export function changeList(config: ExperimentConfig, from: ExperimentConfig): Change[] {
+  const base = new Map(leaves(from, '', []));
+  const moot = mootPaths(config);
+  const out: (Change & { path: string })[] = [];
   for (const [path, v] of leaves(config, '', [])) {
-    if (path === 'title' || base.get(path) === JSON.stringify(v)) continue;
+    if (path === 'title' || moot.has(path) || JSON.stringify(base.get(path)) === JSON.stringify(v)) continue;
     const parts = path.split('.');
     const stage = parts[0] === 'stages' && config.stages.length > 1 ? `${config.stages[Number(parts[1])].name} ` : '';
-    out.push(`${stage}${parts[parts.length - 1]} ${shortValue(v)}`);
+    const was = base.get(path);
+    out.push({
+      path,
+      key: `${stage}${parts[parts.length - 1]}`,
+      from: was === undefined ? 'unset' : shortValue(was),
+      to: shortValue(v),
+    });
   }
-  if (config.stages.length !== from.stages.length) out.push(`${config.stages.length} stages`);
-  return out;
+  if (config.stages.length !== from.stages.length)
+    out.push({ path: 'stages', key: 'stages', from: String(from.stages.length), to: String(config.stages.length) });
+  // What a run trains with first, then its data, then its models and the rest (seed, metric period): a name that
+  // lists only a few changes lists those that tell variants apart (beta 2, not seed 7).
+  return out.sort((a, b) => RANK(a.path) - RANK(b.path)).map(({ path: _, ...c }) => c);
+}
+
+const RANK = (path: string): number =>
+  path.startsWith('stages') ? 0 : path.startsWith('world.') ? 1 : path.startsWith('models.') ? 2 : 3;
+
+/** The settings of `config` that differ from `from`, as "field value" ("beta 2"; "3 stages" for the stage count). */
+export function changes(config: ExperimentConfig, from: ExperimentConfig): string[] {
+  return changeList(config, from).map((c) => (c.key === 'stages' ? `${c.to} stages` : `${c.key} ${c.to}`));
 }
 
 interface PresetLike {
@@ -62,17 +89,33 @@ export function nearestPreset(config: ExperimentConfig, presets: readonly Preset
 }
 
 /**
- * "dpo-bandit (beta 2, lr 0.1)": the preset the run started from (else the nearest one) and what differs from it;
+ * "dpo-bandit · beta 2 · lr 0.1": the preset the run started from (else the nearest one) and what differs from it;
  * the config's title when it has one and no preset is like it, else "custom run".
  */
 export function runName(config: ExperimentConfig, preset: PresetLike | null, presets: readonly PresetLike[]): string {
   const from = preset ?? nearestPreset(config, presets);
   if (!from) return config.title || 'custom run';
   const list = changes(config, parsed(from));
-  if (list.length === 0) return from.name;
-  const shown = list.slice(0, MAX_CHANGES).join(', ');
-  const more = list.length > MAX_CHANGES ? ` +${list.length - MAX_CHANGES} more` : '';
-  return `${from.name} (${shown}${more})`;
+  const shown = list.slice(0, MAX_CHANGES);
+  const more = list.length > MAX_CHANGES ? [`+${list.length - MAX_CHANGES} more`] : [];
+  return [from.name, ...shown, ...more].join(' · ');
+}
+
+/**
+ * The comment an export opens with: the run's name and each setting changed from its preset with both values, or
+ * what the config is when no preset is like it. Each line starts with "#" (pandas: `read_csv(comment="#")`).
+ */
+export function exportComment(
+  config: ExperimentConfig,
+  preset: PresetLike | null,
+  presets: readonly PresetLike[],
+): string[] {
+  const from = preset ?? nearestPreset(config, presets);
+  const head = `# PrefLab run: ${runName(config, preset, presets)}`;
+  if (!from) return [head, `# a custom experiment on the ${config.world.kind} world`];
+  const list = changeList(config, parsed(from));
+  if (list.length === 0) return [head, `# preset ${from.name} unchanged`];
+  return [head, `# changed from preset ${from.name}: ${list.map((c) => `${c.key} ${c.from} -> ${c.to}`).join(', ')}`];
 }
 
 /** A file name for a run: its name in lowercase letters, digits and dashes, and the steps done. */
