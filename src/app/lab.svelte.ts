@@ -1,8 +1,9 @@
 // The page's state, one manager per concern (engine, draft, run, saved runs), and the actions that span several.
+import { lessonForPreset } from '../lab/lessons';
 import { detectPhenomena, explainedElsewhere } from '../lab/phenomena';
 import { DraftManager } from './draft-manager.svelte';
 import { EngineManager } from './engine-manager.svelte';
-import { formatValue } from './format';
+import { formatFigure, LessonManager } from './lesson-manager.svelte';
 import { RunManager } from './run-manager.svelte';
 import { SavedRunsManager } from './saved-runs-manager.svelte';
 import { buildCharts, type SeriesRun } from './series';
@@ -12,6 +13,7 @@ export class Lab {
   readonly draft = new DraftManager();
   readonly run = new RunManager(this.engine, this.draft);
   readonly saved = new SavedRunsManager(this.run, this.draft);
+  readonly lessons = new LessonManager(this.run, this.draft);
 
   /** This run's charts, with the compared saved runs overlaid. */
   readonly charts = $derived.by(() => {
@@ -30,8 +32,7 @@ export class Lab {
   readonly phenomena = $derived.by(() => {
     const { config, rows } = this.run;
     if (!config || !rows.length) return [];
-    const fmt = (v: number) => formatValue(Number(v.toPrecision(3)));
-    return explainedElsewhere(detectPhenomena(rows, config.stages, fmt), this.draft.presetName);
+    return explainedElsewhere(detectPhenomena(rows, config.stages, formatFigure), this.draft.presetName);
   });
 
   readonly #onHashChange = () => void this.openLink(location.hash);
@@ -41,6 +42,7 @@ export class Lab {
     this.engine.restoreForceCpu();
     const fromLink = this.draft.readStartLink();
     void this.saved.refresh();
+    void this.lessons.progress.restore();
     addEventListener('hashchange', this.#onHashChange);
     if (fromLink) this.draft.custom(fromLink);
     // Actions that arrive meanwhile (a link pasted, a saved run opened) wait until the first run is loaded.
@@ -63,10 +65,15 @@ export class Lab {
     if (cfg) await this.run.load(cfg);
   }
 
-  /** Open the preset whose lesson explains a phenomenon of this run: the run pauses, and that preset loads. */
-  async openLesson(name: string): Promise<void> {
+  /**
+   * Open what explains a phenomenon of this run, named by its preset: the run pauses, and the lesson on it opens, or
+   * that preset loads where no lesson explains it.
+   */
+  async openLesson(preset: string): Promise<void> {
     await this.run.pause();
-    await this.choosePreset(name);
+    const lesson = lessonForPreset(preset);
+    if (lesson) await this.lessons.open(lesson.id);
+    else await this.choosePreset(preset);
   }
 
   async applyDraft(): Promise<void> {
