@@ -104,6 +104,37 @@ for (const lesson of LESSONS) {
   });
 }
 
+test('a full storage quota keeps the progress for this visit only, and the lesson goes on', async ({ page }) => {
+  test.setTimeout(600_000);
+  // A full disk surfaces in IndexedDB as the write's transaction aborting with a QuotaExceededError.
+  await page.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      const request = put.apply(this, args);
+      if (this.name === 'progress') {
+        const error = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        Object.defineProperty(this.transaction, 'error', { value: error });
+        this.transaction.abort();
+      }
+      return request;
+    };
+  });
+  const lesson = LESSONS[0];
+  const choice = lesson.choices.find((c) => c.id === lesson.answer)!;
+  await openLesson(page, lesson);
+  await predictAndRun(page, lesson, choice.text);
+  await expect(page.getByTestId('progress-notice')).toHaveText(
+    'The browser has no room left to keep lesson progress (storage quota exceeded): it is kept for this visit only.',
+  );
+  await expect(page.getByTestId('verdict')).toContainText('Right.');
+
+  await page.getByRole('button', { name: 'All lessons' }).first().click();
+  const item = page.getByRole('listitem').filter({ hasText: `Lesson ${lesson.number}: ${lesson.title}` });
+  await expect(item).toContainText(`Done: you predicted “${choice.text}”, and the run bore it out`);
+  await page.reload();
+  await expect(item).toContainText('Not started');
+});
+
 test.describe('on a phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 
