@@ -1,6 +1,7 @@
 // Lessons as a student takes them, by accessible names only: open each from the list on the front page, commit to a
 // prediction (Run waits for one), run, read the explanation, and check that every number it quotes is the run's own:
 // recomputed from the CSV each run exports. With PREFLAB_LESSON_SCREENSHOTS=1 it also writes docs/lesson-N.png.
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { LESSONS, type Lesson } from '../../src/lab/lessons';
 import { expect, test } from './fixtures';
@@ -18,7 +19,7 @@ async function openLesson(page: Page, lesson: Lesson): Promise<void> {
   await page.goto('/');
   await waitForState(page, 'ready');
   await page.getByRole('button', { name: `Lesson ${lesson.number}: ${lesson.title}` }).click();
-  await expect(page.getByRole('heading', { level: 2, name: lesson.title })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2, name: lesson.title })).toBeFocused();
 }
 
 /** Predict, check that Run waited for the prediction, run, and wait for the explanation. */
@@ -88,6 +89,11 @@ for (const lesson of LESSONS) {
     const charts = page.getByTestId('lesson-charts');
     for (const chart of lesson.charts) await expect(charts.locator(`[data-chart="${chart}"]`)).toBeVisible();
     await checkFigures(page, lesson);
+    const axe = await new AxeBuilder({ page })
+      .include('[data-testid="lesson"]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`)).toEqual([]);
 
     if (process.env.PREFLAB_LESSON_SCREENSHOTS) {
       await page.getByRole('heading', { name: 'What the run showed' }).scrollIntoViewIfNeeded();
