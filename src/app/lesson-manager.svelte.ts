@@ -1,7 +1,7 @@
 // The open lesson: the prediction chosen, its runs trained one after another on the page's run (the same worker and
 // charts as the playground), their rows kept, and the explanation read from them once the last one finished.
 import type { Stage } from '../lab/config';
-import { explain, findLesson, LESSONS, type Lesson } from '../lab/lessons';
+import { explain, findLesson, LESSONS, lessonRunConfig, type Lesson } from '../lab/lessons';
 import type { MetricRow } from '../lab/metrics';
 import { formatValue, isoNow } from './format';
 import { LessonProgress } from './lesson-progress.svelte';
@@ -111,9 +111,14 @@ export class LessonManager {
       this.runIndex = i;
       if (fresh || i > index) {
         await this.#run.pause();
-        const config = this.#draft.choosePreset(lesson.runs[i].preset);
         if (generation !== this.#generation) return;
-        if (!config || !(await this.#run.load(config))) return this.#fail(this.#draft.configError ?? 'it did not load');
+        const spec = lesson.runs[i];
+        this.#draft.choosePreset(spec.preset);
+        // Shortened for the lesson: the playground then shows it as that preset, modified.
+        if (spec.steps) this.#draft.custom();
+        if (!(await this.#run.load(lessonRunConfig(spec)))) {
+          return this.#fail(this.#draft.configError ?? 'it did not load');
+        }
       }
       if (!(await this.#train(generation))) return;
       this.#stages = [...this.#stages, this.#run.config!.stages];

@@ -2,7 +2,7 @@
 // (on made-up rows, one per choice where the data can tell), and the explanation quotes exactly its figures.
 
 import { describe, expect, it } from 'vitest';
-import { explain, findLesson, LESSONS, lessonForPreset, type Lesson } from '../../src/lab/lessons';
+import { explain, findLesson, LESSONS, lessonForPreset, lessonRunConfig, type Lesson } from '../../src/lab/lessons';
 import { endFigure, firstFigure, moved, startFigure } from '../../src/lab/lessons/lesson';
 import type { MetricRow, MetricValues } from '../../src/lab/metrics';
 import { findPreset } from '../../src/lab/presets';
@@ -43,6 +43,20 @@ describe('the lessons', () => {
     expect(lessonForPreset('dpo-large-beta')?.id).toBe('beta-leash');
     expect(lessonForPreset('dpo-large-beta-quick')?.id).toBe('beta-leash');
     expect(lessonForPreset('diffusion-dmd-collapse')).toBeUndefined();
+  });
+});
+
+describe('a lesson run', () => {
+  it("trains its preset, with the lesson's own step counts where it has them", () => {
+    expect(lessonRunConfig({ label: 'a', preset: 'dpo-bandit' })).toEqual(findPreset('dpo-bandit')!.config);
+    const short = lessonRunConfig({ label: 'b', preset: 'distill-reverse-kl', steps: [200, 150] });
+    expect(short.stages.map((s) => [s.kind, s.steps])).toEqual([
+      ['sft', 200],
+      ['distill', 150],
+    ]);
+    expect(short.world).toEqual(findPreset('distill-reverse-kl')!.config.world);
+    expect(() => lessonRunConfig({ label: 'c', preset: 'dpo-bandit', steps: [1, 2] })).toThrow(/has 1 stages/);
+    expect(() => lessonRunConfig({ label: 'd', preset: 'nope' })).toThrow(/no preset "nope"/);
   });
 });
 
@@ -153,6 +167,37 @@ describe('lesson 4 reads which loss ended closer to pi_star', () => {
     [5.6, 5.3, 'same'],
   ])('plain at %f, robust at %f: %s', (plain, robust, want) => {
     expect(outcome('noisy-labels', [run(plain), run(robust)])).toBe(want);
+  });
+});
+
+describe('lesson 5 reads which divergence left the student more concentrated', () => {
+  /** A teacher stage, then the distillation stage the lesson reads. */
+  const run = (entropy: number, nll: number, reward: number): MetricRow[] => [
+    { stage: 'sft', step: 25, entropy: 1, 'nll/model': 1.4 },
+    ...[25, 50, 75].map((step) => ({
+      stage: 'distill',
+      step,
+      entropy,
+      'nll/model': nll,
+      'nll/teacher': 1.4,
+      'reward/true': reward,
+    })),
+  ];
+
+  it.each([
+    [run(2.37, 2.46, -59), run(2.15, 2.6, -56), 'seeks'],
+    [run(2.15, 2.46, -59), run(2.37, 2.6, -56), 'covers'],
+    [run(2.2, 2.46, -59), run(2.18, 2.6, -56), 'same'],
+  ])('%#: %s', (forward, reverse, want) => {
+    expect(outcome('forward-reverse-kl', [forward, reverse])).toBe(want);
+  });
+
+  it('quotes the distillation stage, not the teacher before it', () => {
+    const reading = lesson('forward-reverse-kl').read([run(2.37, 2.46, -59), run(2.15, 2.6, -56)], fmt);
+    expect(reading.figures.every((f) => f.stage === 'distill' && f.to === 75)).toBe(true);
+    expect(reading.paragraphs.join(' ')).toContain('precision traded for coverage');
+    const worse = lesson('forward-reverse-kl').read([run(2.37, 2.46, -50), run(2.15, 2.6, -56)], fmt);
+    expect(worse.paragraphs.join(' ')).not.toContain('precision traded for coverage');
   });
 });
 

@@ -2,13 +2,14 @@
 import { betaLeash } from './beta-leash';
 import { bothLogpsFall } from './both-logps-fall';
 import { dpoImplicitReward } from './dpo-implicit-reward';
+import { forwardReverseKl } from './forward-reverse-kl';
 import type { Lesson } from './lesson';
 import { noisyLabels } from './noisy-labels';
 
 export type { Choice, Explanation, Figure, Format, Lesson, LessonRun, Paper, Reading } from './lesson';
-export { explain } from './lesson';
+export { explain, lessonRunConfig } from './lesson';
 
-export const LESSONS: readonly Lesson[] = [dpoImplicitReward, bothLogpsFall, betaLeash, noisyLabels];
+export const LESSONS: readonly Lesson[] = [dpoImplicitReward, bothLogpsFall, betaLeash, noisyLabels, forwardReverseKl];
 
 export function findLesson(id: string): Lesson | undefined {
   return LESSONS.find((l) => l.id === id);

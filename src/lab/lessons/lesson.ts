@@ -1,8 +1,10 @@
 // What a lesson is (a question, a prediction to commit to, the runs that answer it, an explanation from their own
 // numbers) and the pure helpers its explanation reads the runs with: figures, each the mean of a metric over named
 // steps of one run, so that a reader (or a test) can recompute every number from the run's exported rows.
+import type { ExperimentInput } from '../config';
 import type { ChartName, MetricName, MetricRow } from '../metrics';
 import { ends, windowSize } from '../phenomena';
+import { findPreset } from '../presets';
 
 /** A paper the lesson follows. */
 export interface Paper {
@@ -23,6 +25,19 @@ export interface Choice {
 export interface LessonRun {
   label: string;
   preset: string;
+  /** Steps of each stage, where the lesson trains fewer than the preset does (to fit a class). */
+  steps?: readonly number[];
+}
+
+/** The config a lesson's run trains: its preset, with the lesson's step counts if it has its own. */
+export function lessonRunConfig(run: LessonRun): ExperimentInput {
+  const preset = findPreset(run.preset);
+  if (!preset) throw new Error(`no preset "${run.preset}"`);
+  const config = structuredClone(preset.config);
+  const steps = run.steps;
+  if (!steps) return config;
+  if (steps.length !== config.stages.length) throw new Error(`${run.preset} has ${config.stages.length} stages`);
+  return { ...config, stages: config.stages.map((s, i) => ({ ...s, steps: steps[i] })) };
 }
 
 /** A number the explanation quotes: the mean of one metric over steps [from, to] of one stage of one run. */
