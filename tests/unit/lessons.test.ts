@@ -170,7 +170,7 @@ describe('lesson 4 reads which loss ended closer to pi_star', () => {
   });
 });
 
-describe('lesson 5 reads which divergence left the student more concentrated', () => {
+describe('lesson 6 reads which divergence left the student more concentrated', () => {
   /** A teacher stage, then the distillation stage the lesson reads. */
   const run = (entropy: number, nll: number, reward: number): MetricRow[] => [
     { stage: 'sft', step: 25, entropy: 1, 'nll/model': 1.4 },
@@ -198,6 +198,38 @@ describe('lesson 5 reads which divergence left the student more concentrated', (
     expect(reading.paragraphs.join(' ')).toContain('precision traded for coverage');
     const worse = lesson('forward-reverse-kl').read([run(2.37, 2.46, -50), run(2.15, 2.6, -56)], fmt);
     expect(worse.paragraphs.join(' ')).not.toContain('precision traded for coverage');
+  });
+});
+
+describe('lesson 5 reads what DPO did to the length of the samples', () => {
+  const run = (after: number): MetricRow[] => [
+    ...[25, 150].map((step) => ({ stage: 'sft', step, 'samples/length': 5, 'reward/true': 3.5, 'nll/model': 1.6 })),
+    ...[25, 150].map((step) => ({
+      stage: 'dpo',
+      step,
+      'samples/length': after,
+      'reward/true': 3 + 0.5 * after,
+      'nll/model': 3,
+      'kl/reference': 5,
+      'rewards/margins': 0.7,
+    })),
+  ];
+
+  it.each([
+    [15, 'longer'],
+    [5.5, 'same-length'],
+    [3, 'shorter'],
+  ])('from 5 tokens to %f: %s', (after, want) => {
+    expect(outcome('verbosity', [run(after)])).toBe(want);
+  });
+
+  it('takes the length term out of the reward', () => {
+    // 3.5 - 0.5 * 5 = 1 target token per sample before, 3 + 7.5 - 7.5 = 3 after; 0.2 and 0.2 per token.
+    const text = lesson('verbosity')
+      .read([run(15)], fmt)
+      .paragraphs.join(' ');
+    expect(text).toContain('counts target tokens, 1 per sample before and 3 after, or 0.2 and 0.2 per token');
+    expect(text).toContain('after DPO, 15 (3 times as long)');
   });
 });
 

@@ -1,4 +1,4 @@
-// Lesson 5: forward against reverse KL in distillation. A student too small for the teacher must give something up:
+// Lesson 6: forward against reverse KL in distillation. A student too small for the teacher must give something up:
 // forward KL makes it cover every mode, reverse KL lets it seek a few.
 import type { MetricRow } from '../metrics';
 import { lastFigure, type Format, type Lesson } from './lesson';
@@ -10,7 +10,7 @@ const STAGE = 'distill';
 
 export const forwardReverseKl: Lesson = {
   id: 'forward-reverse-kl',
-  number: 5,
+  number: 6,
   title: 'Forward or reverse KL in distillation: covering modes or seeking them',
   paper: {
     authors: 'Gu et al.',

@@ -5,11 +5,19 @@ import { dpoImplicitReward } from './dpo-implicit-reward';
 import { forwardReverseKl } from './forward-reverse-kl';
 import type { Lesson } from './lesson';
 import { noisyLabels } from './noisy-labels';
+import { verbosity } from './verbosity';
 
 export type { Choice, Explanation, Figure, Format, Lesson, LessonRun, Paper, Reading } from './lesson';
 export { explain, lessonRunConfig } from './lesson';
 
-export const LESSONS: readonly Lesson[] = [dpoImplicitReward, bothLogpsFall, betaLeash, noisyLabels, forwardReverseKl];
+export const LESSONS: readonly Lesson[] = [
+  dpoImplicitReward,
+  bothLogpsFall,
+  betaLeash,
+  noisyLabels,
+  verbosity,
+  forwardReverseKl,
+];
 
 export function findLesson(id: string): Lesson | undefined {
   return LESSONS.find((l) => l.id === id);
