@@ -117,7 +117,8 @@ export class LessonManager {
         // Shortened for the lesson: the playground then shows it as that preset, modified.
         if (spec.steps) this.#draft.custom();
         if (!(await this.#run.load(lessonRunConfig(spec)))) {
-          return this.#fail(this.#draft.configError ?? 'it did not load');
+          if (generation === this.#generation) this.#fail(this.#draft.configError ?? 'it did not load');
+          return;
         }
       }
       if (!(await this.#train(generation))) return;
@@ -131,6 +132,8 @@ export class LessonManager {
 
   /** Train the loaded run to its end: true once finished; false when it stopped short or the lesson was left. */
   async #train(generation: number): Promise<boolean> {
+    // Left or started over while the run loaded: it stays loaded, untrained.
+    if (generation !== this.#generation) return false;
     const settled = this.#run.settled();
     await this.#run.train();
     const status = await settled;
