@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { explain, findLesson, LESSONS, lessonForPreset, lessonRunConfig, type Lesson } from '../../src/lab/lessons';
-import { endFigure, firstFigure, moved, startFigure } from '../../src/lab/lessons/lesson';
+import { endFigure, firstFigure, lastFigure, moved, startFigure } from '../../src/lab/lessons/lesson';
 import type { MetricRow, MetricValues } from '../../src/lab/metrics';
 import { findPreset } from '../../src/lab/presets';
 
@@ -87,8 +87,16 @@ describe('figures', () => {
     expect(moved(a, { ...a, value: 0.30001 })).toBe('stayed at 0.3');
   });
 
-  it('name a metric the run never logged', () => {
+  it('name a metric the run never logged, and refuse to span two stages', () => {
     expect(() => endFigure(0, rows, 'entropy', fmt)).toThrow(/run 1 logged no entropy/);
+    // 39 points of one stage and 1 of the next: the end window of 2 straddles them.
+    const two: MetricRow[] = Array.from({ length: 40 }, (_, i) => ({
+      stage: i < 39 ? 'sft' : 'dpo',
+      step: i + 1,
+      entropy: 1,
+    }));
+    expect(() => lastFigure(0, two, 'entropy', fmt)).not.toThrow();
+    expect(() => endFigure(0, two, 'entropy', fmt)).toThrow(/a figure spans one stage/);
   });
 });
 

@@ -102,6 +102,8 @@ function logged(rows: readonly MetricRow[], metric: MetricName): MetricRow[] {
 /** A figure over the given rows (all of one stage). */
 function figureOf(run: number, rows: readonly MetricRow[], metric: MetricName, label: string, fmt: Format): Figure {
   if (!rows.length) throw new Error(`run ${run + 1} logged no ${metric}`);
+  // One stage: its steps alone say which rows the figure covers.
+  if (rows.some((r) => r.stage !== rows[0].stage)) throw new Error(`${metric}: a figure spans one stage`);
   const value = rows.reduce((s, r) => s + (r[metric] as number), 0) / rows.length;
   return {
     run,
@@ -158,9 +160,6 @@ export function moved(a: Figure, b: Figure): string {
   if (a.text === b.text) return `stayed at ${a.text}`;
   return `${b.value > a.value ? 'rose' : 'fell'} from ${a.text} to ${b.text}`;
 }
-
-/** A share in percent, rounded. */
-export const percent = (x: number): string => `${Math.round(100 * x)}%`;
 
 /** Compare the student's prediction with what the runs showed. */
 export function explain(
