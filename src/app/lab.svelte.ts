@@ -1,9 +1,10 @@
 // The page's state, one manager per concern (engine, draft, run, saved runs), and the actions that span several.
 import { checkResults, deviceOf, pickFingerprint } from '../lab/fingerprint';
+import { lessonForPreset } from '../lab/lessons';
 import { detectPhenomena, explainedElsewhere } from '../lab/phenomena';
 import { DraftManager } from './draft-manager.svelte';
 import { EngineManager } from './engine-manager.svelte';
-import { formatValue } from './format';
+import { formatFigure, LessonManager } from './lesson-manager.svelte';
 import { RunManager } from './run-manager.svelte';
 import { SavedRunsManager } from './saved-runs-manager.svelte';
 import { buildCharts, chartRows, type SeriesRun } from './series';
@@ -13,6 +14,7 @@ export class Lab {
   readonly draft = new DraftManager();
   readonly run = new RunManager(this.engine, this.draft);
   readonly saved = new SavedRunsManager(this.run, this.draft);
+  readonly lessons = new LessonManager(this.run, this.draft);
 
   /** The rows of this run that its charts and phenomena are built from: a bounded share of a long run's. */
   readonly #shownRows = $derived(this.run.config ? chartRows(this.run.rows, this.run.config.metrics.every) : []);
@@ -36,8 +38,7 @@ export class Lab {
     const { config } = this.run;
     const rows = this.#shownRows;
     if (!config || !rows.length) return [];
-    const fmt = (v: number) => formatValue(Number(v.toPrecision(3)));
-    return explainedElsewhere(detectPhenomena(rows, config.stages, fmt), this.draft.presetName);
+    return explainedElsewhere(detectPhenomena(rows, config.stages, formatFigure), this.draft.presetName);
   });
 
   /**
@@ -62,6 +63,7 @@ export class Lab {
     const opened = this.draft.open(location.hash);
     if (!opened) this.draft.dropBadLink();
     void this.saved.refresh();
+    void this.lessons.progress.restore();
     addEventListener('hashchange', this.#onHashChange);
     // Actions that arrive meanwhile (a link pasted, a saved run opened) wait until the first run is loaded.
     await this.run.boot(opened?.config ?? this.draft.draft, opened?.train ?? false);
@@ -89,10 +91,15 @@ export class Lab {
     await this.run.load(cfg);
   }
 
-  /** Open the preset whose lesson explains a phenomenon of this run: the run pauses, and that preset loads. */
-  async openLesson(name: string): Promise<void> {
+  /**
+   * Open what explains a phenomenon of this run, named by its preset: the run pauses, and the lesson on it opens, or
+   * that preset loads where no lesson explains it.
+   */
+  async openLesson(preset: string): Promise<void> {
     await this.run.pause();
-    await this.choosePreset(name);
+    const lesson = lessonForPreset(preset);
+    if (lesson) await this.lessons.open(lesson.id);
+    else await this.choosePreset(preset);
   }
 
   /** Load the edited config: an experiment of its own, no longer the opened link's. */

@@ -62,6 +62,8 @@ export class RunManager {
   #shownWeights: Record<string, Float32Array> | null = null;
   /** The latest worker start with its first load: actions that arrive before it (opening a saved run) wait for it. */
   #booting: Promise<void> | null = null;
+  /** Callers waiting for the run to stop training (see `settled`). */
+  #settledWaiters: ((status: TrainerStatus) => void)[] = [];
 
   readonly #events: EngineEvents = {
     metrics: (rows, status) => {
@@ -73,7 +75,7 @@ export class RunManager {
       this.snapshot = s;
     },
     crashed: () => {
-      this.status = { ...this.status, state: 'failed' };
+      this.#onStatus({ ...this.status, state: 'failed' });
       this.busy = false;
     },
   };
@@ -86,6 +88,19 @@ export class RunManager {
   #onStatus(status: TrainerStatus): void {
     this.status = status;
     this.rate = this.#meter.add(performance.now(), status.done);
+    if (status.state === 'finished' || status.state === 'paused' || status.state === 'failed') {
+      const waiters = this.#settledWaiters;
+      this.#settledWaiters = [];
+      for (const w of waiters) w(status);
+    }
+  }
+
+  /**
+   * The status at which the run next stops training: finished, paused (by the reader, or on a non-finite metric) or
+   * failed. Ask before `train`: every row of the run has arrived when it resolves.
+   */
+  settled(): Promise<TrainerStatus> {
+    return new Promise((resolve) => this.#settledWaiters.push(resolve));
   }
 
   /** The first worker start, with `first` loaded in it and, with `train`, training. */

@@ -22,7 +22,8 @@ export const CHART_NOTES: Record<ChartName, string> = {
     "Per-token negative log-likelihood $-\\frac{1}{T}\\sum_t \\log p(y_t \\mid y_{<t})$ of held-out oracle text under each model; the oracle's own is the floor.",
   Agreement:
     "Share of held-out positions where the student's most likely token is the teacher's: $\\arg\\max p_S = \\arg\\max p_T$.",
-  'True reward': 'Mean hidden reward $r(y)$ of samples $y$ drawn from the model: the quality the run is really after.',
+  'True reward':
+    'Mean hidden reward $r(y)$ of samples $y$ drawn from the model (on the bandit, exactly $\\sum_y \\pi_\\theta(y \\mid x)\\, r(x, y)$, averaged over prompts): the quality the run is really after.',
   Length: 'Mean length $|y|$ in tokens (before EOS) of sequences sampled from the model.',
   'DMD gap':
     'Mean squared difference $\\|\\hat\\epsilon_{teacher} - \\hat\\epsilon_{fake}\\|^2$ of the two scores on noised generator samples: the size of the distribution-matching gradient.',

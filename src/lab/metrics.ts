@@ -128,7 +128,8 @@ const REGISTRY = [
     name: 'reward/true',
     chart: 'True reward',
     unit: 'reward',
-    description: 'Mean hidden reward of sequences (or, on points2d, points) sampled from the model',
+    description:
+      'Mean hidden reward of sequences (or, on points2d, points) sampled from the model; on the bandit, the exact expected reward sum_y pi(y|x) r(x, y), averaged over prompts',
     cadence: 'period',
   },
   {

@@ -38,7 +38,7 @@ const WINDOW_MAX = 30;
 /** A change must exceed this many standard errors of the difference of two window means. */
 const Z = 3;
 /** The smallest fall of a log-prob that counts, in nats: below it the sentence would read "fell from -2.1 to -2.1". */
-const MIN_LOGP_FALL = 0.1;
+export const MIN_LOGP_FALL = 0.1;
 /**
  * The KL to the reference runs away when, at the end of the stage, it is at least this many nats (the policy's own
  * samples are on average e times likelier under it than under the reference)...

@@ -36,3 +36,10 @@ export function meanEntropy(logp: Float64Array, rows: number, cols: number): num
   }
   return total / rows;
 }
+
+/** Mean over rows of the expectation of `values` under log-probabilities: the exact mean reward of a table policy. */
+export function expectedValue(logp: Float64Array, values: ArrayLike<number>, rows: number, cols: number): number {
+  let total = 0;
+  for (let i = 0; i < rows * cols; i++) total += Math.exp(logp[i]) * values[i];
+  return total / rows;
+}

@@ -113,7 +113,7 @@ test.describe('on a phone', () => {
   });
 });
 
-test('a known phenomenon in the run is marked on its chart and links to the preset that explains it', async ({
+test('a known phenomenon in the run is marked on its chart and links to the lesson that explains it', async ({
   page,
 }) => {
   test.setTimeout(240_000);
@@ -137,10 +137,11 @@ test('a known phenomenon in the run is marked on its chart and links to the pres
     .analyze();
   expect(axe.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`)).toEqual([]);
 
-  await note.getByRole('button', { name: 'Open the preset that explains this' }).click();
-  await expect(page.getByTestId('preset')).toHaveValue('dpo-sparse-coverage');
-  await expect(page.getByTestId('progress')).toHaveAttribute('data-total', '600');
-  await waitForState(page, 'ready');
-  // Its note on what to watch, which the page scrolled up to.
-  await expect(page.getByText('Only a few responses per prompt ever appear in the data')).toBeInViewport();
+  await note.getByRole('button', { name: 'Open the lesson that explains this' }).click();
+  await expect(page.getByTestId('lesson')).toHaveAttribute('data-lesson', 'both-logps-fall');
+  // The lesson, which the page scrolled up to, at its question.
+  await expect(
+    page.getByRole('heading', { name: 'Why chosen and rejected log-probs can both fall while the margin grows' }),
+  ).toBeInViewport();
+  await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeDisabled();
 });

@@ -10,7 +10,7 @@ import { ParamArena } from '../arena';
 import { preferenceOutputs } from '../preference-outputs';
 import { RecordedStage, type BanditSnapshot, type Run } from '../stage';
 import { STAGE_OFFSET } from '../streams';
-import { logSoftmaxRows, meanEntropy, meanKl } from '../tables';
+import { expectedValue, logSoftmaxRows, meanEntropy, meanKl } from '../tables';
 import { makeBandit, optimalLogp, type BanditData } from '../worlds/bandit';
 
 export class PreferenceStageRunner extends RecordedStage {
@@ -133,6 +133,7 @@ export class PreferenceStageRunner extends RecordedStage {
       'kl/reference': meanKl(logp, this.referenceLogp, P, K),
       'kl/optimal': meanKl(logp, this.optimalLogp, P, K),
       entropy: meanEntropy(logp, P, K),
+      'reward/true': expectedValue(logp, this.data.reward, P, K),
       'ranking/accuracy': ranked / N,
       'ranking/idealized': this.idealized,
     };
