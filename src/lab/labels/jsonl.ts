@@ -16,7 +16,11 @@ export function labelsToJsonl(labels: readonly Label[]): string {
   return labels
     .filter((l) => !l.tie)
     .map((l) =>
-      JSON.stringify({ prompt: promptText(l.prompt), chosen: responseText(l.chosen), rejected: responseText(l.rejected) }),
+      JSON.stringify({
+        prompt: promptText(l.prompt),
+        chosen: responseText(l.chosen),
+        rejected: responseText(l.rejected),
+      }),
     )
     .map((line) => `${line}\n`)
     .join('');
@@ -49,11 +53,7 @@ function idOf(record: Record<string, unknown>, key: string, word: string, count:
 }
 
 /** Read labels for a bandit of `prompts` x `responses`; `time` stamps them (in order, a ms apart). */
-export function parseLabelsJsonl(
-  text: string,
-  world: { prompts: number; responses: number },
-  time: number,
-): JsonlRead {
+export function parseLabelsJsonl(text: string, world: { prompts: number; responses: number }, time: number): JsonlRead {
   if (text.length > MAX_JSONL_CHARS)
     return { labels: [], errors: [`the file is over ${MAX_JSONL_CHARS / 2 ** 20} MiB: not a file of labels`] };
   const labels: Label[] = [];

@@ -67,3 +67,8 @@ export function tableAgreement(triples: readonly Triple[], probs: ArrayLike<numb
   for (const [x, c, r] of triples) if (probs[x * K + c] > probs[x * K + r]) ok++;
   return ok / triples.length;
 }
+
+/** The flip rate robust DPO assumes of these labels: the implied one, within the loss's range, to 3 decimals. */
+export function assumedFlipRate(a: Agreement, max = 0.49): number | null {
+  return a.flipRate === null ? null : Number(Math.min(max, a.flipRate).toFixed(3));
+}

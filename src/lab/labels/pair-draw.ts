@@ -2,6 +2,9 @@
 // reference or the current policy, each with a hint of its hidden reward (the bandit's responses have no text).
 
 import { Philox } from '../../engine/rng';
+import type { BanditWorld } from '../config';
+import { logSoftmaxRows } from '../tables';
+import { banditTables } from '../worlds/bandit';
 import type { LabelSource } from './label-set';
 
 /** How much of the hidden reward a card shows: exactly, with noise (a share of the reward's spread), or nothing. */
@@ -28,6 +31,15 @@ export interface JudgeTables {
   reward: ArrayLike<number>;
   /** Spread of the hidden reward (the world's reward scale): the unit of the hint's noise. */
   rewardScale: number;
+}
+
+/** What a person judges a bandit's pairs from: its hidden reward and its reference policy's probabilities. */
+export function judgeTables(w: BanditWorld, seed: number): JudgeTables & { reference: Float64Array } {
+  const { reward, referenceLogits } = banditTables(w, seed);
+  const reference = logSoftmaxRows(new Float64Array(reward.length), referenceLogits, w.prompts, w.responses).map(
+    Math.exp,
+  );
+  return { P: w.prompts, K: w.responses, probs: reference, reference, reward, rewardScale: w.rewardScale };
 }
 
 /** Draws one stream of pairs; a page seeds it once, so each visit asks different pairs. */

@@ -39,7 +39,9 @@ export const BanditWorldSchema = v.object({
       v.minValue(0),
       v.maxValue(1),
       v.title('Share of your labels'),
-      v.description('Share of the training pairs that are your labels (default 1); formula-labelled pairs fill the rest'),
+      v.description(
+        'Share of the training pairs that are your labels (default 1); formula-labelled pairs fill the rest',
+      ),
     ),
   ),
 });
