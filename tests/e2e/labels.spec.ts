@@ -198,3 +198,22 @@ test('an import names each bad line and keeps the good ones', async ({ page }) =
   await expect(page.getByTestId('label-import-errors')).toContainText('line 3: not a JSON object');
   await expect(count(page)).toHaveAttribute('data-count', '2');
 });
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+
+  test('the labels card fits the screen and takes taps', async ({ page }) => {
+    await page.goto(world);
+    await waitForState(page, 'finished');
+    await page.getByTestId('judge-left').tap();
+    await page.getByTestId('judge-right').tap();
+    await expect(count(page)).toHaveAttribute('data-count', '2');
+    const past = await page.locator('[aria-labelledby="labels-title"]').evaluate((card) => {
+      const width = window.innerWidth;
+      return [card, ...card.querySelectorAll('*')]
+        .filter((e) => e.getBoundingClientRect().right > width + 0.5)
+        .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} (${e.getBoundingClientRect().right})`);
+    });
+    expect(past).toEqual([]);
+  });
+});

@@ -259,4 +259,25 @@ describe('a run trained on the user labels', () => {
     }
     expect(tableAgreement(labels, end.policy, 6)!).toBeGreaterThan(tableAgreement(labels, start.reference, 6)! + 0.2);
   });
+
+  it('pulls the policy away from the hidden reward as the share of contrary labels grows (cpu)', async () => {
+    // Labels that always pick the lower hidden reward, mixed with the formula's at shares of 0, 1/4 and 1.
+    const w = parseConfig(bandit({})).world;
+    if (w.kind !== 'bandit') throw new Error('a bandit');
+    const { reward } = banditTables(w, 5);
+    const labels: Triple[] = [];
+    for (let x = 0; x < 3; x++)
+      for (let a = 0; a < 6; a++)
+        for (let b = a + 1; b < 6; b++) labels.push(reward[x * 6 + a] < reward[x * 6 + b] ? [x, a, b] : [x, b, a]);
+    const klToOptimum = async (userShare: number) => {
+      const exp = Experiment.create(cpu(), parseConfig(bandit({ labels, userShare })));
+      const rows = await exp.runToEnd(undefined, 50);
+      return rows[rows.length - 1]['kl/optimal']!;
+    };
+    const none = await klToOptimum(0);
+    const quarter = await klToOptimum(0.25);
+    const all = await klToOptimum(1);
+    expect(quarter).toBeGreaterThan(none);
+    expect(all).toBeGreaterThan(quarter);
+  });
 });
