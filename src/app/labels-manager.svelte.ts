@@ -10,7 +10,8 @@ import {
   type Label,
   type LabelSource,
 } from '../lab/labels/label-set';
-import { judgeTables, PairDrawer, type Hint, type PairToJudge } from '../lab/labels/pair-draw';
+import { compareStrategies, MAX_COMPARE_CELLS, type Comparison } from '../lab/labels/active-sim';
+import { implicitReward, judgeTables, PairDrawer, type Hint, type PairToJudge } from '../lab/labels/pair-draw';
 import { errorText } from './format';
 import { deleteLabel, deleteLabels, labelWorldKey, listLabels, saveLabel } from './label-store';
 import { StorageFullError } from './store';
@@ -18,6 +19,10 @@ import type { DraftManager } from './draft-manager.svelte';
 import type { RunManager } from './run-manager.svelte';
 
 export type Verdict = 'left' | 'right' | 'tie' | 'skip';
+
+/** The comparison of random and active pair choice: labels per simulated labeller, and labellers averaged. */
+export const COMPARE_LABELS = 100;
+export const COMPARE_REPEATS = 8;
 
 /** A bandit run's config with its world narrowed. */
 type BanditConfig = ExperimentConfig & { world: BanditWorld };
@@ -42,6 +47,8 @@ export class LabelsManager {
   /** The share of the training pairs that are the user's labels, for the next run trained on them. */
   share = $state(1);
   pair = $state.raw<PairToJudge | null>(null);
+  /** Random against active pair choice on this bandit, once asked for. */
+  comparison = $state.raw<Comparison | null>(null);
 
   readonly #run: RunManager;
   readonly #draft: DraftManager;
@@ -84,8 +91,15 @@ export class LabelsManager {
       policy: policy ? tableAgreement(this.triples, policy, t.K) : null,
     };
   });
-  /** The loaded run trains on these labels (its config carries them). */
-  readonly trainsOnLabels = $derived((this.config?.world.labels?.length ?? 0) > 0);
+  /** The comparison refits the whole table after every label: small bandits only. */
+  readonly canCompare = $derived(this.tables !== null && this.tables.P * this.tables.K <= MAX_COMPARE_CELLS);
+  /** The labels given by hand the loaded run trains on (its config carries them), or null. */
+  readonly runLabels = $derived.by(() => {
+    const l = this.config?.world.labels;
+    return l && l.length > 0 ? l : null;
+  });
+  /** Those are this browser's labels (not a shared link's or an imported bundle's). */
+  readonly runLabelsAreMine = $derived(JSON.stringify(this.runLabels) === JSON.stringify(this.triples));
 
   constructor(run: RunManager, draft: DraftManager) {
     this.#run = run;
@@ -103,6 +117,7 @@ export class LabelsManager {
     this.importErrors = [];
     this.message = null;
     this.pair = null;
+    this.comparison = null;
     if (key === null) return;
     try {
       const stored = await listLabels(key);
@@ -121,8 +136,17 @@ export class LabelsManager {
   next(): void {
     const t = this.tables;
     if (!t) return;
-    const probs = this.source === 'policy' ? (this.#policy ?? t.reference) : t.reference;
-    this.pair = this.#drawer.draw({ ...t, probs }, this.source, this.hint);
+    const policy = this.#policy;
+    const probs = this.source === 'policy' ? (policy ?? t.reference) : t.reference;
+    const implicit = this.source === 'active' && policy ? implicitReward(policy, t.reference) : undefined;
+    this.pair = this.#drawer.draw({ ...t, probs, implicit }, this.source, this.hint);
+  }
+
+  /** Simulate labellers who follow the hidden reward, asked at random and actively, on this bandit. */
+  compare(): void {
+    const t = this.tables;
+    if (!t || !this.canCompare) return;
+    this.comparison = compareStrategies(t, { labels: COMPARE_LABELS, repeats: COMPARE_REPEATS, seed: 1 });
   }
 
   setSource(source: Exclude<LabelSource, 'import'>): void {
@@ -232,6 +256,23 @@ export class LabelsManager {
       : '';
     this.importNote = `Read ${read.labels.length} label${read.labels.length === 1 ? '' : 's'} from ${file}${skipped}.`;
     await this.#add(read.labels);
+  }
+
+  /** Take the labels a run carries (from a link or a bundle) into this bandit's labels. */
+  async adoptRunLabels(): Promise<void> {
+    const triples = this.runLabels ?? [];
+    const time = this.#now();
+    this.#lastTime += triples.length;
+    await this.#add(
+      triples.map(([prompt, chosen, rejected], i) => ({
+        prompt,
+        chosen,
+        rejected,
+        tie: false,
+        source: 'import' as const,
+        time: time + i,
+      })),
+    );
   }
 
   /** Rebuild the run with `change` applied to its config; with `train`, train it. */

@@ -6,7 +6,8 @@ import { MAX_USER_LABELS, pairCounts, parseConfig, type ExperimentInput } from '
 import { Experiment } from '../../src/lab/experiment';
 import { agreement, tableAgreement, trainingTriples, type Label, type Triple } from '../../src/lab/labels/label-set';
 import { labelsToJsonl, parseLabelsJsonl } from '../../src/lab/labels/jsonl';
-import { PairDrawer } from '../../src/lab/labels/pair-draw';
+import { compareStrategies, labelsNeeded } from '../../src/lab/labels/active-sim';
+import { implicitReward, judgeTables, PairDrawer } from '../../src/lab/labels/pair-draw';
 import { decodeConfig, encodeConfig } from '../../src/lab/share';
 import type { BanditSnapshot } from '../../src/lab/stage';
 import { banditTables, makeBandit } from '../../src/lab/worlds/bandit';
@@ -279,5 +280,50 @@ describe('a run trained on the user labels', () => {
     const all = await klToOptimum(1);
     expect(quarter).toBeGreaterThan(none);
     expect(all).toBeGreaterThan(quarter);
+  });
+});
+
+describe('which pair to ask next', () => {
+  const w = parseConfig(bandit({})).world;
+  if (w.kind !== 'bandit') throw new Error('a bandit');
+  const t = judgeTables(w, 5);
+
+  it('asks actively the reference pair whose implicit rewards are closest', () => {
+    // An implicit reward that is sure of everything but responses 2 and 4 of every prompt.
+    const implicit = Float64Array.from({ length: t.P * t.K }, (_, i) => 10 * (i % t.K));
+    for (let x = 0; x < t.P; x++) implicit[x * t.K + 4] = implicit[x * t.K + 2] + 0.01;
+    const drawer = new PairDrawer(9);
+    let both = 0;
+    for (let n = 0; n < 50; n++) {
+      const p = drawer.draw({ ...t, probs: t.reference, implicit }, 'active', 'exact');
+      const gap = Math.abs(implicit[p.prompt * t.K + p.left] - implicit[p.prompt * t.K + p.right]);
+      // The closest of its candidates: never a gap of 20 or more when a gap of 10 or less is among them.
+      expect(gap).toBeLessThanOrEqual(10);
+      if ([p.left, p.right].sort().join() === '2,4') both++;
+    }
+    expect(both).toBeGreaterThan(10);
+    // The implicit reward of a policy is its log-ratio to the reference.
+    expect(Array.from(implicitReward([0.5, 0.25], [0.25, 0.5]))).toEqual([Math.log(2), -Math.log(2)]);
+  });
+
+  it('needs fewer labels actively than at random for the same accuracy, for a labeller who follows the reward', () => {
+    const c = compareStrategies(t, { labels: 60, repeats: 6, seed: 1 });
+    expect(c.random.length).toBe(60);
+    for (const curve of [c.random, c.active]) {
+      expect(curve[0]).toBeGreaterThanOrEqual(0.5);
+      expect(curve[59]).toBeGreaterThan(curve[0]);
+      expect(Math.max(...curve)).toBeLessThanOrEqual(1);
+    }
+    const at80 = c.needed.find((n) => n.target === 0.8)!;
+    expect(at80.active).not.toBeNull();
+    expect(at80.active!).toBeLessThan(at80.random ?? Infinity);
+    expect(labelsNeeded([0.5, 0.7, 0.9], 0.7)).toBe(2);
+    expect(labelsNeeded([0.5], 0.7)).toBeNull();
+    expect(compareStrategies(t, { labels: 60, repeats: 6, seed: 1 }).active).toEqual(c.active);
+  });
+
+  it('refuses a bandit too large to refit after every label', () => {
+    const big = { P: 64, K: 128, reward: new Float64Array(64 * 128), reference: new Float64Array(64 * 128) };
+    expect(() => compareStrategies(big, { labels: 2, repeats: 1, seed: 1 })).toThrow(/at most 4096 responses/);
   });
 });

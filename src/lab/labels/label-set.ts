@@ -1,8 +1,11 @@
 // A person's preference labels on the bandit: what each one records, the pairs a run trains on, and how the labels
 // agree with the world's hidden reward, with the label flip rate that agreement implies under Bradley-Terry.
 
-/** Where a judged pair was drawn from: the reference, the policy being trained, or a file of labels. */
-export type LabelSource = 'reference' | 'policy' | 'import';
+/**
+ * Where a judged pair was drawn from: the reference, the policy being trained, the reference's pair the policy is
+ * least sure of (active), or a file of labels (or a run's).
+ */
+export type LabelSource = 'reference' | 'policy' | 'active' | 'import';
 
 export interface Label {
   prompt: number;
