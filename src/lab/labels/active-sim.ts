@@ -55,12 +55,15 @@ function accuracy(table: Float64Array, pairs: Int32Array, K: number): number {
   return ok / (pairs.length / 3);
 }
 
-/** Gradient steps on sum -log sigma(r_c - r_r) + PRIOR/2 |r|^2 over the labels, in place. */
-function refit(table: Float64Array, labels: readonly number[], K: number): void {
+/**
+ * Gradient steps on sum -log sigma(r_c - r_r) + PRIOR/2 |r|^2 over the labels, in place. Only the responses the
+ * labels name (`touched`) move: the others have no gradient and stay at 0.
+ */
+function refit(table: Float64Array, labels: readonly number[], touched: readonly number[], K: number): void {
   const grad = new Float64Array(table.length);
-  const n = labels.length / 3;
+  const lr = FIT_LR / Math.max(1, labels.length / 3 / 8);
   for (let step = 0; step < FIT_STEPS; step++) {
-    for (let i = 0; i < table.length; i++) grad[i] = PRIOR * table[i];
+    for (const i of touched) grad[i] = PRIOR * table[i];
     for (let i = 0; i < labels.length; i += 3) {
       const c = labels[i] * K + labels[i + 1];
       const r = labels[i] * K + labels[i + 2];
@@ -69,7 +72,7 @@ function refit(table: Float64Array, labels: readonly number[], K: number): void 
       grad[c] -= g;
       grad[r] += g;
     }
-    for (let i = 0; i < table.length; i++) table[i] -= (FIT_LR / Math.max(1, n / 8)) * grad[i];
+    for (const i of touched) table[i] -= lr * grad[i];
   }
 }
 
@@ -90,12 +93,14 @@ export function labelCurve(
     const drawer = new PairDrawer(o.seed + rep);
     const table = new Float64Array(P * K);
     const labels: number[] = [];
+    const touched = new Set<number>();
     const tables = { P, K, probs: t.reference, reference: t.reference, implicit: table };
     for (let n = 0; n < o.labels; n++) {
       const [x, a, b] = strategy === 'active' ? drawer.activePair(tables) : drawer.pairFrom(t.reference, P, K);
       if (reward[x * K + a] >= reward[x * K + b]) labels.push(x, a, b);
       else labels.push(x, b, a);
-      refit(table, labels, K);
+      touched.add(x * K + a).add(x * K + b);
+      refit(table, labels, [...touched], K);
       curve[n] += accuracy(table, pairs, K) / o.repeats;
     }
   }
@@ -109,7 +114,7 @@ export function labelsNeeded(curve: ArrayLike<number>, target: number): number |
 }
 
 /** Largest bandit (prompts x responses) the comparison runs on: it refits the whole table after every label. */
-export const MAX_COMPARE_CELLS = 4096;
+export const MAX_COMPARE_CELLS = 1024;
 /** Accuracies the comparison reports the labels needed for. */
 export const TARGETS = [0.7, 0.8, 0.9] as const;
 
