@@ -5,6 +5,7 @@ import { labelsToJsonl, parseLabelsJsonl } from '../lab/labels/jsonl';
 import {
   agreement,
   assumedFlipRate,
+  missingTriples,
   tableAgreement,
   trainingTriples,
   type Label,
@@ -59,6 +60,8 @@ export class LabelsManager {
   /** The writes in flight, one after another: two at once could save one label twice. */
   #saving: Promise<void> = Promise.resolve();
   #tables: { key: string; tables: ReturnType<typeof judgeTables> } | null = null;
+  /** The labels of the bandits opened before in this page (with their keys), by labelWorldKey. */
+  readonly #memory: Record<string, { labels: Label[]; keys: (string | null)[] } | undefined> = {};
 
   readonly config = $derived.by(() => banditOf(this.#run.config));
   /** The key of the bandit the loaded run is on; null for other worlds. */
@@ -91,40 +94,49 @@ export class LabelsManager {
       policy: policy ? tableAgreement(this.triples, policy, t.K) : null,
     };
   });
-  /** The comparison refits the whole table after every label: small bandits only. */
+  /** The comparison refits and scores every pair after every label: small bandits only. */
   readonly canCompare = $derived(this.tables !== null && this.tables.P * this.tables.K <= MAX_COMPARE_CELLS);
   /** The labels given by hand the loaded run trains on (its config carries them), or null. */
   readonly runLabels = $derived.by(() => {
     const l = this.config?.world.labels;
     return l && l.length > 0 ? l : null;
   });
-  /** Those are this browser's labels (not a shared link's or an imported bundle's). */
-  readonly runLabelsAreMine = $derived(JSON.stringify(this.runLabels) === JSON.stringify(this.triples));
+  /** The run's labels this browser does not have (from a shared link or an imported bundle). */
+  readonly runLabelsMissing = $derived(this.runLabels ? missingTriples(this.triples, this.runLabels) : []);
 
   constructor(run: RunManager, draft: DraftManager) {
     this.#run = run;
     this.#draft = draft;
   }
 
-  /** Load the labels of the bandit `key` (the loaded run's), once per bandit, and ask the first pair. */
+  /**
+   * Load the labels of the bandit `key` (the loaded run's) and ask the first pair. A bandit opened before in this
+   * page comes back from memory, with any labels the storage refused still there.
+   */
   async open(key: string | null): Promise<void> {
     if (key === this.#world) return;
+    if (this.#world !== null) this.#memory[this.#world] = { labels: this.labels, keys: this.#keys };
     this.#world = key;
-    this.labels = [];
-    this.#keys = [];
-    this.unsaved = 0;
+    const kept = key === null ? undefined : this.#memory[key];
+    this.labels = kept?.labels ?? [];
+    this.#keys = kept?.keys ?? [];
     this.importNote = null;
     this.importErrors = [];
     this.message = null;
     this.pair = null;
     this.comparison = null;
+    this.#count();
     if (key === null) return;
+    if (kept) {
+      this.next();
+      return;
+    }
     try {
       const stored = await listLabels(key);
       if (this.#world !== key) return;
       this.labels = stored.map((s) => s.label);
       this.#keys = stored.map((s) => s.key);
-      this.#lastTime = Math.max(this.#lastTime, ...this.labels.map((l) => l.time));
+      this.#lastTime = this.labels.reduce((t, l) => Math.max(t, l.time), this.#lastTime);
       this.storageError = null;
     } catch (e) {
       this.storageError = `Labels cannot be saved in this browser (${errorText(e)}): they are kept in this page only; export them as JSONL before you close it.`;
@@ -195,9 +207,13 @@ export class LabelsManager {
    * those it refuses stay in this page, counted, with the reason.
    */
   async #flush(world: string): Promise<void> {
-    for (let i = 0; i < this.#keys.length; i++) {
-      if (this.#keys[i] !== null) continue;
-      const label = this.labels[i];
+    // The bandit may change while a label is written: its labels then live on in memory.
+    const state = () => (world === this.#world ? { labels: this.labels, keys: this.#keys } : this.#memory[world]);
+    for (let i = 0; ; i++) {
+      const before = state();
+      if (!before || i >= before.keys.length) break;
+      if (before.keys[i] !== null) continue;
+      const label = before.labels[i];
       let key: string;
       try {
         key = await saveLabel(world, label);
@@ -208,17 +224,17 @@ export class LabelsManager {
             : `Labels cannot be saved in this browser (${errorText(e)}): they are kept in this page only; export them as JSONL before you close it.`;
         return;
       }
-      // Taken back (or the bandit changed) while it was written: it is no label any more.
-      if (this.#world !== world || this.labels[i] !== label) {
+      const after = state();
+      // Taken back while it was written: it is no label any more, and another may stand in its place.
+      if (!after || after.labels[i] !== label) {
         await deleteLabel(key);
-        if (this.#world !== world) return;
         i--;
         continue;
       }
-      this.#keys[i] = key;
-      this.#count();
+      after.keys[i] = key;
+      if (world === this.#world) this.#count();
     }
-    this.storageError = null;
+    if (world === this.#world) this.storageError = null;
   }
 
   /** Take back the last label. */
@@ -258,9 +274,9 @@ export class LabelsManager {
     await this.#add(read.labels);
   }
 
-  /** Take the labels a run carries (from a link or a bundle) into this bandit's labels. */
+  /** Take the labels a run carries (from a link or a bundle) that this bandit's labels lack into them. */
   async adoptRunLabels(): Promise<void> {
-    const triples = this.runLabels ?? [];
+    const triples = this.runLabelsMissing;
     const time = this.#now();
     this.#lastTime += triples.length;
     await this.#add(

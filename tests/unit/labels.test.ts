@@ -4,7 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_USER_LABELS, pairCounts, parseConfig, type ExperimentInput } from '../../src/lab/config';
 import { Experiment } from '../../src/lab/experiment';
-import { agreement, tableAgreement, trainingTriples, type Label, type Triple } from '../../src/lab/labels/label-set';
+import {
+  agreement,
+  missingTriples,
+  tableAgreement,
+  trainingTriples,
+  type Label,
+  type Triple,
+} from '../../src/lab/labels/label-set';
 import { labelsToJsonl, parseLabelsJsonl } from '../../src/lab/labels/jsonl';
 import { compareStrategies, labelsNeeded } from '../../src/lab/labels/active-sim';
 import { implicitReward, judgeTables, PairDrawer } from '../../src/lab/labels/pair-draw';
@@ -73,6 +80,24 @@ describe('agreement with the hidden reward', () => {
     expect(tableAgreement(t, [0.2, 0.3, 0.5], 3)).toBe(1);
     expect(tableAgreement(t, [0.5, 0.3, 0.2], 3)).toBe(0);
     expect(tableAgreement([], [1], 1)).toBeNull();
+  });
+
+  it('finds the labels a run carries that this browser lacks, counting repeats', () => {
+    const have: Triple[] = [
+      [0, 1, 2],
+      [1, 3, 0],
+    ];
+    expect(missingTriples(have, [[0, 1, 2]])).toEqual([]);
+    expect(
+      missingTriples(have, [
+        [0, 1, 2],
+        [0, 1, 2],
+        [2, 0, 1],
+      ]),
+    ).toEqual([
+      [0, 1, 2],
+      [2, 0, 1],
+    ]);
   });
 });
 

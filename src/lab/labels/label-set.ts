@@ -27,6 +27,17 @@ export function trainingTriples(labels: readonly Label[]): Triple[] {
   return labels.filter((l) => !l.tie).map((l) => [l.prompt, l.chosen, l.rejected]);
 }
 
+/** The triples of `want` that `have` lacks, counting repeats (a triple given twice must be there twice). */
+export function missingTriples(have: readonly Triple[], want: readonly Triple[]): Triple[] {
+  const count = new Map<string, number>();
+  for (const t of have) count.set(t.join(), (count.get(t.join()) ?? 0) + 1);
+  return want.filter((t) => {
+    const n = count.get(t.join()) ?? 0;
+    if (n > 0) count.set(t.join(), n - 1);
+    return n === 0;
+  });
+}
+
 export interface Agreement {
   /** Labels with a winner. */
   count: number;
