@@ -1,9 +1,11 @@
-// The page's state, one manager per concern (engine, draft, run, saved runs), and the actions that span several.
+// The page's state, one manager per concern (engine, draft, run, saved runs, lessons, your labels), and the actions
+// that span several.
 import { checkResults, deviceOf, pickFingerprint } from '../lab/fingerprint';
 import { lessonForPreset } from '../lab/lessons';
 import { detectPhenomena, explainedElsewhere } from '../lab/phenomena';
 import { DraftManager } from './draft-manager.svelte';
 import { EngineManager } from './engine-manager.svelte';
+import { LabelsManager } from './labels-manager.svelte';
 import { formatFigure, LessonManager } from './lesson-manager.svelte';
 import { RunManager } from './run-manager.svelte';
 import { SavedRunsManager } from './saved-runs-manager.svelte';
@@ -15,6 +17,7 @@ export class Lab {
   readonly run = new RunManager(this.engine, this.draft);
   readonly saved = new SavedRunsManager(this.run, this.draft);
   readonly lessons = new LessonManager(this.run, this.draft);
+  readonly labels = new LabelsManager(this.run, this.draft);
 
   /** The rows of this run that its charts and phenomena are built from: a bounded share of a long run's. */
   readonly #shownRows = $derived(this.run.config ? chartRows(this.run.rows, this.run.config.metrics.every) : []);

@@ -19,7 +19,8 @@ const store = (): UseStore => (db ??= createStore('preflab', 'runs'));
 
 export class StorageFullError extends Error {}
 
-function isQuota(e: unknown): boolean {
+/** Whether a failed write failed for want of room (the storage quota). */
+export function isQuota(e: unknown): boolean {
   return e instanceof DOMException && (e.name === 'QuotaExceededError' || e.name === 'NS_ERROR_DOM_QUOTA_REACHED');
 }
 

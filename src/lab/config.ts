@@ -24,7 +24,7 @@ import {
 
 export { OptimizerSchema, PreferenceStageSchema, DEFAULT_SEQUENCE_PAIRS } from './worlds/common-config';
 export type { PreferenceStage } from './worlds/common-config';
-export { BanditWorldSchema, type BanditWorld } from './worlds/bandit-config';
+export { BanditWorldSchema, MAX_USER_LABELS, pairCounts, type BanditWorld } from './worlds/bandit-config';
 export { ModelSchema, TokenMlpSchema, type ModelConfig, type TokenMlpConfig } from './worlds/models-config';
 export {
   DistillStageSchema,

@@ -1,8 +1,9 @@
 // The bandit world: P prompts x K responses, a hidden true reward, a reference policy, and preference pairs
-// labelled Bradley-Terry from the reward (with optional label flips). Its DPO optimum is known in closed form.
+// labelled Bradley-Terry from the reward (with optional label flips), mixed with the user's own labels at their
+// share. Its DPO optimum is known in closed form.
 
 import { Philox } from '../../engine/rng';
-import type { BanditWorld } from '../config';
+import { pairCounts, type BanditWorld } from './bandit-config';
 import { STREAM } from '../streams';
 import { logSoftmaxRows } from '../tables';
 
@@ -25,7 +26,11 @@ export interface BanditData {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-export function makeBandit(w: BanditWorld, seed: number): BanditData {
+/** The world's hidden reward and reference logits, [P, K] each: what a person judging its pairs is shown from. */
+export function banditTables(
+  w: Pick<BanditWorld, 'prompts' | 'responses' | 'rewardScale' | 'referenceTemperature'>,
+  seed: number,
+): { reward: Float64Array; referenceLogits: Float32Array } {
   const P = w.prompts;
   const K = w.responses;
   const rRng = new Philox(seed, STREAM.worldReward);
@@ -36,6 +41,13 @@ export function makeBandit(w: BanditWorld, seed: number): BanditData {
     reward[i] = w.rewardScale * rRng.normal();
     referenceLogits[i] = w.referenceTemperature * refRng.normal();
   }
+  return { reward, referenceLogits };
+}
+
+export function makeBandit(w: BanditWorld, seed: number): BanditData {
+  const P = w.prompts;
+  const K = w.responses;
+  const { reward, referenceLogits } = banditTables(w, seed);
 
   // Coverage: each prompt keeps a random subset of its responses in the data (at least two).
   const covRng = new Philox(seed, STREAM.worldCoverage);
@@ -53,7 +65,9 @@ export function makeBandit(w: BanditWorld, seed: number): BanditData {
   }
 
   const refLogp = logSoftmaxRows(new Float64Array(P * K), referenceLogits, P, K);
-  const N = w.pairs;
+  // The formula's pairs come first, drawn as ever; the user's labels, each as often as the others, after them.
+  const { formula, user } = pairCounts(w);
+  const N = formula + user;
   const prompt = new Int32Array(N);
   const chosen = new Int32Array(N);
   const rejected = new Int32Array(N);
@@ -71,7 +85,7 @@ export function makeBandit(w: BanditWorld, seed: number): BanditData {
     }
     return c[c.length - 1];
   };
-  for (let n = 0; n < N; n++) {
+  for (let n = 0; n < formula; n++) {
     const x = rng.int(P);
     const y1 = draw(x);
     let y2 = draw(x);
@@ -86,6 +100,15 @@ export function makeBandit(w: BanditWorld, seed: number): BanditData {
     chosen[n] = firstWins ? y1 : y2;
     rejected[n] = firstWins ? y2 : y1;
     alpha[n] = sigmoid(reward[x * K + chosen[n]] - reward[x * K + rejected[n]]);
+  }
+  const labels = w.labels ?? [];
+  for (let n = formula; n < N; n++) {
+    const [x, c, r] = labels[(n - formula) % labels.length];
+    prompt[n] = x;
+    chosen[n] = c;
+    rejected[n] = r;
+    alpha[n] = sigmoid(reward[x * K + c] - reward[x * K + r]);
+    covered[x * K + c] = covered[x * K + r] = 1;
   }
   return { P, K, reward, referenceLogits, prompt, chosen, rejected, alpha, covered };
 }
