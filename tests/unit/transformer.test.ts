@@ -155,15 +155,25 @@ describe('transformer', () => {
     expect(allocated).toBe(transformerParamCount(arch, 17, out));
   });
 
-  it('a training pass holds transformerWorkFloats floats', () => {
+  it.each([true, false])('a pass (training %s) holds transformerWorkFloats floats', (train) => {
     const be = new CpuBackend('tests');
     const arch: TransformerArch = { kind: 'transformer', layers: 3, heads: 4, width: 24, context: 10, tiedHead: false };
     const model = new Transformer(be, 'm', arch, 17, 16, 0, 0);
-    const w: TransformerWork = model.work(3, 7, 'w', true);
-    const g = w.grad!;
-    const tensors = [w.pos, w.x, w.posEmb, w.lnf, w.lnfMean, w.lnfRstd, w.out, g.dx, g.dlnf, g.dout];
-    for (const a of [...w.blocks, ...w.stats, ...g.blocks]) tensors.push(...Object.values(a));
-    expect(tensors.reduce((a, t) => a + t.size, 0)).toBe(transformerWorkFloats(arch, 3, 7, 16));
+    const w: TransformerWork = model.work(3, 7, 'w', train);
+    const g = w.grad;
+    const tensors = new Set([w.pos, w.x, w.posEmb, w.lnf, w.lnfMean, w.lnfRstd, w.out]);
+    if (g) for (const t of [g.dx, g.dlnf, g.dout]) tensors.add(t);
+    for (const a of [...w.blocks, ...w.stats, ...(g?.blocks ?? [])]) for (const t of Object.values(a)) tensors.add(t);
+    expect([...tensors].reduce((a, t) => a + t.size, 0)).toBe(transformerWorkFloats(arch, 3, 7, 16, train));
+  });
+
+  it('gives the same logits from a pass that does not train (one set of block buffers) as from one that does', async () => {
+    const { be, model, work, forward, ids } = setup(false, 3);
+    const p0 = spread(model, Float32Array.from(await model.arena.checkpoint()));
+    forward(p0);
+    const eval_ = model.work(B, T, 'eval', false);
+    transformerForward(be, model.shape, model.params, ids, eval_);
+    expect(data(eval_.out)).toEqual(data(work.out));
   });
 
   it('refuses more positions than its context, and a width its heads do not divide', () => {

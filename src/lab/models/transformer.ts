@@ -45,15 +45,23 @@ export function transformerParamCount(cfg: Omit<TransformerArch, 'kind'>, I: num
 }
 
 /**
- * Floats of the buffers of one training pass over B sequences of T positions (the memory estimate's share of a
- * transformer's activations): per block 20 floats per position and C (ln1, qkv, q, k, v, att, attY, mid, ln2, fc,
- * fcAct, out) twice (values and gradients) and its statistics; the embeddings, final LN and logits with theirs.
+ * Floats of the buffers of a pass over B sequences of T positions (the memory estimate's share of a transformer's
+ * activations): per block 20 floats per position and C (ln1, qkv, q, k, v, att, attY, mid, ln2, fc, fcAct, out) and
+ * its statistics, with their gradients when training (a pass that does not train reuses one block's buffers); the
+ * embeddings, final LN and logits.
  */
-export function transformerWorkFloats(cfg: Omit<TransformerArch, 'kind'>, B: number, T: number, V: number): number {
+export function transformerWorkFloats(
+  cfg: Omit<TransformerArch, 'kind'>,
+  B: number,
+  T: number,
+  V: number,
+  train: boolean,
+): number {
   const C = cfg.width;
   const N = B * T;
-  const block = 2 * 20 * N * C + 4 * N + N * cfg.heads;
-  return cfg.layers * block + 5 * N * C + 2 * N * V + 3 * N;
+  const block = (train ? 2 : 1) * 20 * N * C + 4 * N + N * cfg.heads;
+  const rest = 3 * N * C + N * V + 3 * N;
+  return train ? cfg.layers * block + rest + 2 * N * C + N * V : block + rest;
 }
 
 export interface TransformerShape {
@@ -203,14 +211,26 @@ export class Transformer {
     const d = this.dims(B, T);
     const t = (shape: number[], name: string) => this.be.tensor(shape, { label: `${label}:${name}` });
     const pos = Int32Array.from({ length: B * T }, (_, i) => i % T);
+    // A pass that does not train keeps no block's activations for a backward: every block reuses one set of
+    // buffers (block l reads its input before it overwrites `out`, which is that input for l > 0).
+    const perBlock = <X>(shared: () => X, own: (l: number) => X): X[] => {
+      if (grads) return Array.from({ length: L }, (_, l) => own(l));
+      return Array<X>(L).fill(shared());
+    };
     const w: TransformerWork = {
       B,
       T,
       pos: this.be.tensor([B, T], { dtype: 'i32', label: `${label}:pos`, data: pos }),
       x: t([B, T, C], 'x'),
       posEmb: t([B, T, C], 'pos_emb'),
-      blocks: Array.from({ length: L }, (_, l) => blockActs(this.be, d, `${label}:h${l}`)),
-      stats: Array.from({ length: L }, (_, l) => blockStats(this.be, d, `${label}:h${l}`)),
+      blocks: perBlock(
+        () => blockActs(this.be, d, `${label}:h`),
+        (l) => blockActs(this.be, d, `${label}:h${l}`),
+      ),
+      stats: perBlock(
+        () => blockStats(this.be, d, `${label}:h`),
+        (l) => blockStats(this.be, d, `${label}:h${l}`),
+      ),
       lnf: t([B, T, C], 'lnf'),
       lnfMean: t([B, T], 'lnf_mean'),
       lnfRstd: t([B, T], 'lnf_rstd'),
@@ -231,7 +251,7 @@ export class Transformer {
   releaseWork(w: TransformerWork): void {
     const g = w.grad;
     const own = [w.pos, w.x, w.posEmb, w.lnf, w.lnfMean, w.lnfRstd, w.out];
-    for (const a of [...w.blocks, ...w.stats]) own.push(...Object.values(a));
+    for (const a of new Set([...w.blocks, ...w.stats])) own.push(...Object.values(a));
     if (g) {
       own.push(g.dx, g.dlnf, g.dout);
       for (const a of g.blocks) own.push(...Object.values(a));
