@@ -239,7 +239,7 @@ function modelBudgetProblems(run: SequencesRun): string[] {
     const floats = 5 * params + (passes.get(name) ?? 0);
     if (m.kind !== 'transformer' || floats <= MEMORY_BUDGET_FLOATS) continue;
     problems.push(
-      `models.${name}: this transformer would need ${mib(floats)} MiB (${params.toLocaleString('en-US')} parameters with their gradients, 2 Adam moments and a reference copy, and the activations of its batches and samples over ${run.world.length} positions), over the ${mib(MEMORY_BUDGET_FLOATS)} MiB budget of a browser tab: lower its width or layers, or the batch, pairs or held-out samples`,
+      `models.${name}: this transformer would need ${mib(floats)} MiB (${params.toLocaleString('en-US')} parameters with gradients, Adam moments and a copy, activations over ${run.world.length} positions), over the ${mib(MEMORY_BUDGET_FLOATS)} MiB budget of a browser tab: lower its width or layers, or the batch, pairs or held-out samples`,
     );
   }
   return problems;
