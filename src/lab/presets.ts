@@ -50,6 +50,9 @@ const sequenceDpo = {
   optimizer: { lr: 0.003 },
 } as const;
 
+/** A GPT-2 transformer that reads the whole sequence so far: it can learn the order-2 language from its context. */
+const transformerPolicy = { kind: 'transformer', layers: 2, heads: 2, width: 32, context: 12 } as const;
+
 const FULL_PRESETS: readonly Preset[] = [
   {
     name: 'dpo-bandit',
@@ -176,6 +179,22 @@ const FULL_PRESETS: readonly Preset[] = [
         { ...distillStudent, steps: 500, optimizer: { lr: 0.03 } },
         { kind: 'reward_model', steps: 300, batch: 32, pairs: 1024 },
         { ...sequenceDpo, model: 'student' },
+      ],
+      metrics: { every: 25 },
+    },
+  },
+  {
+    name: 'dpo-transformer',
+    title: 'DPO on a transformer policy: reward rises, both log-probs fall',
+    watch:
+      "The policy is a small GPT-2 transformer (2 pre-LN blocks of causal self-attention and a GELU MLP, width 32): each position attends to every token before it. SFT first fits it to oracle text (`nll/model` falls). Then preference pairs are sampled from it and labelled Bradley-Terry by a hidden reward that counts a target token, and DPO trains it against its frozen copy with $-\\log\\sigma\\big(\\beta \\log \\frac{\\pi_\\theta(y_w)}{\\pi_{ref}(y_w)} - \\beta \\log \\frac{\\pi_\\theta(y_l)}{\\pi_{ref}(y_l)}\\big)$. `rewards/margins` and `pairs/accuracy` grow and the samples' `reward/true` rises several-fold, paid for in `kl/reference` and in `nll/model` on oracle text. Watch `logps/chosen` and `logps/rejected`: both fall. The loss only asks for the gap between them, and the policy widens it by pushing the rejected responses down faster than the chosen ones, while its mass moves to sequences outside the pair set.",
+    config: {
+      seed: 1,
+      world: { ...language, reward: { target: 3, count: 1, likelihood: 0 } },
+      models: { policy: transformerPolicy },
+      stages: [
+        { ...sftTeacher, model: 'policy', steps: 300, optimizer: { lr: 0.01 } },
+        { ...sequenceDpo, model: 'policy', steps: 200, pairs: 512, optimizer: { lr: 0.002 } },
       ],
       metrics: { every: 25 },
     },
