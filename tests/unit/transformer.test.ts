@@ -176,6 +176,25 @@ describe('transformer', () => {
     expect(data(eval_.out)).toEqual(data(work.out));
   });
 
+  it('a prefix of a pass that does not train gives the full pass its logits at the positions it covers', async () => {
+    const { be, model, work, forward, ids } = setup(true, 2);
+    const p0 = spread(model, Float32Array.from(await model.arena.checkpoint()));
+    forward(p0);
+    const full = Float32Array.from(data(work.out)); // [B, T, V]
+    const evalWork = model.work(B, T, 'eval', false);
+    for (const P of [1, 3, T]) {
+      const pos = be.tensor([B, P], { dtype: 'i32', data: Array.from({ length: B * P }, (_, i) => i % P) });
+      const prefixIds = be.tensor([B, P], { dtype: 'i32' });
+      be.window(prefixIds, ids, { B, T, C: 1, t0: 1, P, pad: 0 }); // the first P ids of each sequence
+      const w = model.prefix(evalWork, P, pos);
+      transformerForward(be, model.shape, model.params, prefixIds, w);
+      const got = data(w.out);
+      for (let b = 0; b < B; b++)
+        expect(got.slice(b * P * V, (b + 1) * P * V)).toEqual(full.slice(b * T * V, (b * T + P) * V));
+    }
+    expect(() => model.prefix(work, 2, ids)).toThrow(/training pass/);
+  });
+
   it('refuses more positions than its context, and a width its heads do not divide', () => {
     const be = new CpuBackend('tests');
     const arch: TransformerArch = { kind: 'transformer', layers: 1, heads: 3, width: 12, context: 4, tiedHead: true };

@@ -248,6 +248,48 @@ export class Transformer {
     return w;
   }
 
+  /**
+   * The first P positions of a pass that does not train, in views of the front of its buffers (a forward writes
+   * every buffer before it reads it, so a shorter pass runs in a longer one's memory); pos: its [B, P] positions.
+   * Sampling position t needs only the t + 1 positions up to it.
+   */
+  prefix(w: TransformerWork, P: number, pos: Tensor): TransformerWork {
+    if (w.grad) throw new Error(`${this.name}: a training pass keeps its activations whole`);
+    if (P > w.T) throw new Error(`${this.name}: a prefix of ${P} positions of a pass of ${w.T}`);
+    const views = new Map<Tensor, Tensor>();
+    // Any dimension equal to T gives the same element count, which is all a scratch view needs.
+    const cut = (x: Tensor): Tensor => {
+      let v = views.get(x);
+      if (!v) {
+        const at = x.shape.indexOf(w.T, 1);
+        v = this.be.view(
+          x,
+          0,
+          x.shape.map((n, j) => (j === at ? P : n)),
+          `${x.label}[:${P}]`,
+        );
+        views.set(x, v);
+      }
+      return v;
+    };
+    const cutAll = <X extends object>(a: X): X =>
+      Object.fromEntries(Object.entries(a).map(([k, x]) => [k, cut(x as Tensor)])) as X;
+    return {
+      B: w.B,
+      T: P,
+      pos,
+      x: cut(w.x),
+      posEmb: cut(w.posEmb),
+      blocks: w.blocks.map(cutAll),
+      stats: w.stats.map(cutAll),
+      lnf: cut(w.lnf),
+      lnfMean: cut(w.lnfMean),
+      lnfRstd: cut(w.lnfRstd),
+      out: cut(w.out),
+      grad: null,
+    };
+  }
+
   releaseWork(w: TransformerWork): void {
     const g = w.grad;
     const own = [w.pos, w.x, w.posEmb, w.lnf, w.lnfMean, w.lnfRstd, w.out];

@@ -196,8 +196,8 @@ class TransformerSeq implements SeqModel {
   }
 
   /**
-   * The whole sequence through the model, then row t of each: causal attention keeps position t blind to the
-   * tokens not sampled yet, whatever the buffer holds there.
+   * The t + 1 positions up to t through the model (a prefix of one pass's buffers), then row t of each sequence:
+   * causal attention makes them the logits a pass over the whole sequence would give there.
    */
   stepper(B: number, label: string): Stepper {
     const { be, model, d } = this;
@@ -205,23 +205,39 @@ class TransformerSeq implements SeqModel {
     const ids = be.tensor([B, T], { dtype: 'i32', label: `${label}:ids` }); // [B, T]
     const work = model.work(B, T, label, false); // logits [B, T, V]
     const logits = be.tensor([B, V], { label: `${label}:step_logits` }); // [B, V]
-    // rows[t][b] = b*T + t: the rows of position t in the [B*T, V] logits.
-    const rows = Array.from({ length: T }, (_, t) =>
-      be.tensor([B], {
+    const own = [ids, logits];
+    const int = (name: string, n: number, at: (i: number) => number) => {
+      const x = be.tensor([n], {
         dtype: 'i32',
-        label: `${label}:rows${t}`,
-        data: Int32Array.from({ length: B }, (_, b) => b * T + t),
-      }),
-    );
+        label: `${label}:${name}`,
+        data: Int32Array.from({ length: n }, (_, i) => at(i)),
+      });
+      own.push(x);
+      return x;
+    };
+    const steps = Array.from({ length: T }, (_, t) => {
+      const P = t + 1;
+      return {
+        P,
+        ids: be.view(ids, 0, [B, P], `${label}:ids[:${P}]`), // [B, P]
+        work: model.prefix(
+          work,
+          P,
+          int(`pos${P}`, B * P, (i) => i % P),
+        ), // logits [B, P, V]
+        rows: int(`rows${t}`, B, (b) => b * P + t), // [B] the rows of position t
+      };
+    });
     return {
       issue: (flat, tokens, t) => {
-        be.window(ids, tokens, { B, T, C: 1, t0: 0, P: T, pad: d.bos });
-        transformerForward(be, model.shape, this.tensors(flat), ids, work);
-        be.embeddingForward(logits, work.out, rows[t], V);
+        const s = steps[t];
+        be.window(s.ids, tokens, { B, T, C: 1, t0: 0, P: s.P, pad: d.bos });
+        transformerForward(be, model.shape, this.tensors(flat), s.ids, s.work);
+        be.embeddingForward(logits, s.work.out, s.rows, V);
         return logits;
       },
       release: () => {
-        for (const x of [ids, logits, ...rows]) be.release(x);
+        for (const x of own) be.release(x);
         model.releaseWork(work);
       },
     };
