@@ -133,7 +133,8 @@ export class Sampler {
   }
 
   /** Issue T positions into batch.tokens under the parameters in `flat` (draws keyed by clock and key), then the
-   * batch's mask. */
+   * batch's mask.
+   */
   issue(batch: SeqBatch, flat: Tensor, clock: Tensor, key: RandomKey): void {
     const d = batch.world.d;
     const { B } = this;
@@ -163,8 +164,8 @@ export interface PairSet {
 }
 
 /**
- * Sample 2N sequences from a model under the parameters in P (at the given key, clock 0), compute their hidden rewards, label N pairs
- * Bradley-Terry, all on the device; run once and read back for the host metrics.
+ * Sample 2N sequences from a model under the parameters in the flat buffer P (at the given key, clock 0), compute
+ * their hidden rewards, label N pairs Bradley-Terry, all on the device; run once and read back for the host metrics.
  */
 export async function generatePairs(
   be: Backend,
