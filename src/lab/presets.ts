@@ -52,6 +52,8 @@ const sequenceDpo = {
 
 /** A GPT-2 transformer that reads the whole sequence so far: it can learn the order-2 language from its context. */
 const transformerPolicy = { kind: 'transformer', layers: 2, heads: 2, width: 32, context: 12 } as const;
+/** Transformers learn this language at a smaller learning rate than the token-MLPs (at 0.03 they stall at bigrams). */
+const sftTransformer = { ...sftTeacher, optimizer: { lr: 0.003 } } as const;
 
 const FULL_PRESETS: readonly Preset[] = [
   {
@@ -193,8 +195,31 @@ const FULL_PRESETS: readonly Preset[] = [
       world: { ...language, reward: { target: 3, count: 1, likelihood: 0 } },
       models: { policy: transformerPolicy },
       stages: [
-        { ...sftTeacher, model: 'policy', steps: 300, optimizer: { lr: 0.01 } },
+        { ...sftTransformer, model: 'policy', steps: 300 },
         { ...sequenceDpo, model: 'policy', steps: 200, pairs: 512, optimizer: { lr: 0.002 } },
+      ],
+      metrics: { every: 25 },
+    },
+  },
+  {
+    name: 'distill-transformer',
+    title: 'A transformer teacher distilled into a smaller transformer and into a token-MLP',
+    watch:
+      'SFT trains a GPT-2 transformer teacher on oracle text: attending to every earlier token, it learns the order-2 language and its `nll/model` falls well below what any model of the previous token alone can reach. Then three students learn it per token. A smaller transformer (one block, width 16) also reads the whole context: with forward KL $\\mathrm{KL}(p_T \\| p_S)$ its `nll/model` moves toward `nll/teacher` and it agrees with the most likely token of the teacher (`kd/agreement`) more often than the token-MLPs do. A token-MLP that sees one previous token cannot represent the teacher, and the divergence decides what it gives up: with forward KL (mean-seeking) it spreads over the modes it cannot tell apart, with a higher `entropy` and a lower held-out `nll/model`; with reverse KL $\\mathrm{KL}(p_S \\| p_T)$ (mode-seeking) it commits to fewer modes, with a lower `entropy` and a higher `nll/model`.',
+    config: {
+      seed: 1,
+      world: language,
+      models: {
+        teacher: transformerPolicy,
+        small: { kind: 'transformer', layers: 1, heads: 2, width: 16, context: 12 },
+        fwd: smallStudent,
+        rev: smallStudent,
+      },
+      stages: [
+        { ...sftTransformer, steps: 400 },
+        { ...distillStudent, name: 'small', model: 'small', divergence: 'forward_kl', optimizer: { lr: 0.003 } },
+        { ...distillStudent, name: 'fkl', model: 'fwd', divergence: 'forward_kl', optimizer: { lr: 0.03 } },
+        { ...distillStudent, name: 'rkl', model: 'rev', divergence: 'reverse_kl', optimizer: { lr: 0.03 } },
       ],
       metrics: { every: 25 },
     },
