@@ -136,4 +136,25 @@ describe('transformers in every stage kind', () => {
       }
     }
   });
+
+  it('gives bit-identical metrics however the steps are batched (webgpu)', async () => {
+    const be = await webgpu();
+    // SFT, then on-policy distillation: sampling inside the recorded step.
+    const [sft, distill] = everything.stages;
+    const cfg = parseConfig({
+      ...everything,
+      stages: [
+        { ...sft, steps: 12 },
+        { ...distill, steps: 8 },
+      ],
+    });
+    const a = Experiment.create(be, cfg);
+    const rowsA = await a.runToEnd(undefined, 100);
+    a.dispose();
+    const b = Experiment.create(be, cfg);
+    const rowsB: MetricRow[] = [];
+    while (!b.finished) rowsB.push(...(await b.advance(7)));
+    b.dispose();
+    expect(rowsB).toEqual(rowsA);
+  });
 });
