@@ -5,6 +5,7 @@ import type {
   AdamWParams,
   AttentionDims,
   DistillAttrs,
+  HeadsDims,
   LayernormDims,
   LinearDims,
   MatmulDims,
@@ -103,6 +104,15 @@ export function checkAttention({ B, H, T, D }: AttentionDims, full: readonly Ten
     if (t.size !== n)
       throw new Error(`attention: ${t.label} has ${t.size} elements, not ${n} (B ${B} H ${H} T ${T} D ${D})`);
   }
+}
+
+/** Both backends refuse the same head split or merge: a group out of range or a tensor of the wrong size. */
+export function checkHeads({ B, T, G, g, H, D }: HeadsDims, heads: Tensor, grouped: Tensor): void {
+  if (!(Number.isInteger(g) && g >= 0 && g < G)) throw new Error(`heads: group ${g} is not one of ${G}`);
+  if (heads.size !== B * H * T * D || grouped.size !== B * T * G * H * D)
+    throw new Error(
+      `heads: ${heads.label} [B, H, T, D] and ${grouped.label} [B, T, G, H, D] do not fit B ${B} T ${T} G ${G} H ${H} D ${D}`,
+    );
 }
 
 export type DeviceErrorListener = (error: Error) => void;
@@ -268,6 +278,10 @@ export interface Backend {
     lse: Tensor,
     dims: AttentionDims,
   ): void;
+  /** heads[B,H,T,D] (+)= group g of x[B,T,G,H,D] (written, or accumulated with dims.accumulate). */
+  splitHeads(heads: Tensor, x: Tensor, dims: HeadsDims): void;
+  /** Group g of y[B,T,G,H,D] (+)= heads[B,H,T,D]; the other groups of y are untouched. */
+  mergeHeads(y: Tensor, heads: Tensor, dims: HeadsDims): void;
   /** A per-step batch metric into a device-side history row: mean(a), mean(a - b) or mean(a > b). */
   logMetric(history: Tensor, a: Tensor, b: Tensor | null, clock: Tensor, at: MetricAt): void;
   /** Raw Philox 4x32-10: bits[N,4] and/or uniform[N,4] from counter[N,4] and key[2]. */

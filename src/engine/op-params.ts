@@ -145,3 +145,16 @@ export interface AttentionDims {
   /** Key j > query i gets probability 0. */
   causal: boolean;
 }
+
+/** Group g of a [B, T, G, H, D] activation and its [B, H, T, D] heads (multi-head attention's split and merge). */
+export interface HeadsDims {
+  B: number;
+  T: number;
+  /** Groups side by side in the activation (3 for a fused q, k, v projection). */
+  G: number;
+  g: number;
+  H: number;
+  D: number;
+  /** Add into the destination instead of overwriting it. */
+  accumulate: boolean;
+}

@@ -4,7 +4,16 @@
 
 import * as v from 'valibot';
 import { BANDIT, BanditWorldSchema } from './worlds/bandit-config';
-import { boundedList, int, NAME, PreferenceStageSchema, type RunOf, type WorldConfig } from './worlds/common-config';
+import {
+  boundedList,
+  int,
+  MEMORY_BUDGET_FLOATS,
+  mib,
+  NAME,
+  PreferenceStageSchema,
+  type RunOf,
+  type WorldConfig,
+} from './worlds/common-config';
 import { ModelSchema, type ModelConfig } from './worlds/models-config';
 import {
   DiffusionDpoStageSchema,
@@ -22,10 +31,22 @@ import {
   SftStageSchema,
 } from './worlds/sequences-config';
 
-export { OptimizerSchema, PreferenceStageSchema, DEFAULT_SEQUENCE_PAIRS } from './worlds/common-config';
+export {
+  OptimizerSchema,
+  PreferenceStageSchema,
+  DEFAULT_SEQUENCE_PAIRS,
+  MEMORY_BUDGET_FLOATS,
+} from './worlds/common-config';
 export type { PreferenceStage } from './worlds/common-config';
 export { BanditWorldSchema, MAX_USER_LABELS, pairCounts, type BanditWorld } from './worlds/bandit-config';
-export { ModelSchema, TokenMlpSchema, type ModelConfig, type TokenMlpConfig } from './worlds/models-config';
+export {
+  ModelSchema,
+  TokenMlpSchema,
+  TransformerSchema,
+  type ModelConfig,
+  type TokenMlpConfig,
+  type TransformerConfig,
+} from './worlds/models-config';
 export {
   DistillStageSchema,
   RewardModelStageSchema,
@@ -103,9 +124,6 @@ function worldOf(stageKind: string): string {
 function worldConfig(cfg: ExperimentConfig): WorldConfig<World, ModelConfig> {
   return WORLDS[cfg.world.kind] as WorldConfig<World, ModelConfig>;
 }
-
-/** Floats a run may hold on the device: keeps a browser tab alive on a laptop GPU. */
-export const MEMORY_BUDGET_FLOATS = 64 * 1024 * 1024;
 
 /** Problems a message lists before it says how many more there are. */
 const MAX_PROBLEMS = 5;
@@ -207,7 +225,7 @@ export function parseConfig(input: unknown): ExperimentConfig {
   const floats = world.floats(run);
   if (floats > MEMORY_BUDGET_FLOATS) {
     throw new ConfigError([
-      `the run would need ${((floats * 4) / 2 ** 20).toFixed(0)} MiB of GPU memory, over the ${(MEMORY_BUDGET_FLOATS * 4) / 2 ** 20} MiB budget of a browser tab: use fewer pairs, prompts, responses or a smaller batch`,
+      `the run would need ${mib(floats)} MiB of GPU memory, over the ${mib(MEMORY_BUDGET_FLOATS)} MiB budget of a browser tab: use fewer pairs, prompts, responses or a smaller batch`,
     ]);
   }
   return cfg;

@@ -50,6 +50,11 @@ const sequenceDpo = {
   optimizer: { lr: 0.003 },
 } as const;
 
+/** A GPT-2 transformer that reads the whole sequence so far: it can learn the order-2 language from its context. */
+const transformerPolicy = { kind: 'transformer', layers: 2, heads: 2, width: 32, context: 12 } as const;
+/** Transformers learn this language at a smaller learning rate than the token-MLPs (at 0.03 they stall at bigrams). */
+const sftTransformer = { ...sftTeacher, optimizer: { lr: 0.003 } } as const;
+
 const FULL_PRESETS: readonly Preset[] = [
   {
     name: 'dpo-bandit',
@@ -176,6 +181,45 @@ const FULL_PRESETS: readonly Preset[] = [
         { ...distillStudent, steps: 500, optimizer: { lr: 0.03 } },
         { kind: 'reward_model', steps: 300, batch: 32, pairs: 1024 },
         { ...sequenceDpo, model: 'student' },
+      ],
+      metrics: { every: 25 },
+    },
+  },
+  {
+    name: 'dpo-transformer',
+    title: 'DPO on a transformer policy: reward rises, both log-probs fall',
+    watch:
+      "The policy is a small GPT-2 transformer (2 pre-LN blocks of causal self-attention and a GELU MLP, width 32): each position attends to every token before it. SFT first fits it to oracle text (`nll/model` falls). Then preference pairs are sampled from it and labelled Bradley-Terry by a hidden reward that counts a target token, and DPO trains it against its frozen copy with $-\\log\\sigma\\big(\\beta \\log \\frac{\\pi_\\theta(y_w)}{\\pi_{ref}(y_w)} - \\beta \\log \\frac{\\pi_\\theta(y_l)}{\\pi_{ref}(y_l)}\\big)$. `rewards/margins` and `pairs/accuracy` grow and the samples' `reward/true` rises several-fold, paid for in `kl/reference` and in `nll/model` on oracle text. Watch `logps/chosen` and `logps/rejected`: both fall. The loss only asks for the gap between them, and the policy widens it by pushing the rejected responses down faster than the chosen ones, while its mass moves to sequences outside the pair set.",
+    config: {
+      seed: 1,
+      world: { ...language, reward: { target: 3, count: 1, likelihood: 0 } },
+      models: { policy: transformerPolicy },
+      stages: [
+        { ...sftTransformer, model: 'policy', steps: 300 },
+        { ...sequenceDpo, model: 'policy', steps: 200, pairs: 512, optimizer: { lr: 0.002 } },
+      ],
+      metrics: { every: 25 },
+    },
+  },
+  {
+    name: 'distill-transformer',
+    title: 'A transformer teacher distilled into a smaller transformer and into a token-MLP',
+    watch:
+      'SFT trains a GPT-2 transformer teacher on oracle text: attending to every earlier token, it learns the order-2 language and its `nll/model` falls well below what any model of the previous token alone can reach. Then three students learn it per token. A smaller transformer (one block, width 16) also reads the whole context: with forward KL $\\mathrm{KL}(p_T \\| p_S)$ its `nll/model` moves toward `nll/teacher` and it agrees with the most likely token of the teacher (`kd/agreement`) more often than the token-MLPs do. A token-MLP that sees one previous token cannot represent the teacher, and the divergence decides what it gives up: with forward KL (mean-seeking) it spreads over the modes it cannot tell apart, with a higher `entropy` and a lower held-out `nll/model`; with reverse KL $\\mathrm{KL}(p_S \\| p_T)$ (mode-seeking) it commits to fewer modes, with a lower `entropy` and a higher `nll/model`.',
+    config: {
+      seed: 1,
+      world: language,
+      models: {
+        teacher: transformerPolicy,
+        small: { kind: 'transformer', layers: 1, heads: 2, width: 16, context: 12 },
+        fwd: smallStudent,
+        rev: smallStudent,
+      },
+      stages: [
+        { ...sftTransformer, steps: 400 },
+        { ...distillStudent, name: 'small', model: 'small', divergence: 'forward_kl', optimizer: { lr: 0.003 } },
+        { ...distillStudent, name: 'fkl', model: 'fwd', divergence: 'forward_kl', optimizer: { lr: 0.03 } },
+        { ...distillStudent, name: 'rkl', model: 'rev', divergence: 'reverse_kl', optimizer: { lr: 0.03 } },
       ],
       metrics: { every: 25 },
     },

@@ -11,10 +11,14 @@ export const STREAM_RANGES = {
   stage: { first: 1000, end: 100_000 },
   /** Points2d samplers: a block of SAMPLER_BLOCK streams per sampler id (x_T, then one per denoising step). */
   sampler: { first: 100_000, end: 100_000 + 1024 * 2048 },
+  /** Initial weights drawn per tensor: a block of TENSOR_BLOCK streams per named model, addressed by
+   * tensorStream(model, tensor), so that a model's other tensors keep their draws when one is added or dropped. */
+  tensor: { first: 100_000 + 1024 * 2048, end: 100_000 + 1024 * 2048 + 500 * 64 },
 } as const;
 
 export const STAGE_BLOCK = 16;
 export const SAMPLER_BLOCK = 2048;
+export const TENSOR_BLOCK = 64;
 
 /** World and run-wide streams, in STREAM_RANGES.world. */
 export const STREAM = {
@@ -59,7 +63,7 @@ function index(what: string, value: number, count: number): number {
   return value;
 }
 
-const { model, stage, sampler } = STREAM_RANGES;
+const { model, stage, sampler, tensor } = STREAM_RANGES;
 
 /** Initial weights of the i-th named model. */
 export const modelStream = (i: number): number => model.first + index('model index', i, model.end - model.first);
@@ -75,3 +79,9 @@ export const samplerStream = (id: number, step: number): number =>
   sampler.first +
   index('sampler id', id, Math.floor((sampler.end - sampler.first) / SAMPLER_BLOCK)) * SAMPLER_BLOCK +
   index('sampler step', step, SAMPLER_BLOCK);
+
+/** Initial weights of tensor `t` of the i-th named model (a transformer draws each weight matrix from its own). */
+export const tensorStream = (i: number, t: number): number =>
+  tensor.first +
+  index('model index', i, Math.floor((tensor.end - tensor.first) / TENSOR_BLOCK)) * TENSOR_BLOCK +
+  index('tensor index', t, TENSOR_BLOCK);

@@ -419,6 +419,24 @@ const TABLE: Record<string, Row> = {
     },
   },
 
+  heads: {
+    tol: { rtol: 0, atol: 0 },
+    run: async (be) => {
+      const { t } = on(be);
+      const [B, T, G, H, D] = [2, 5, 3, 3, 4];
+      const n = B * H * T * D;
+      const x = t([B, T, G * H * D], rand(n * G, 104));
+      const split = t([B, H, T, D], rand(n, 105));
+      be.splitHeads(split, x, { B, T, G, g: 1, H, D, accumulate: false });
+      const splitAcc = t([B, H, T, D], rand(n, 106));
+      be.splitHeads(splitAcc, x, { B, T, G, g: 2, H, D, accumulate: true });
+      const merged = t([B, T, G * H * D], rand(n * G, 107));
+      be.mergeHeads(merged, split, { B, T, G, g: 0, H, D, accumulate: false });
+      be.mergeHeads(merged, splitAcc, { B, T, G, g: 2, H, D, accumulate: true });
+      return readAll(be, { split, splitAcc, merged });
+    },
+  },
+
   metric: {
     run: async (be) => {
       const { t } = on(be);

@@ -134,6 +134,8 @@ describe('sequences config', () => {
       'distill-on-policy',
       'dpo-verbosity',
       'teacher-student-dpo',
+      'dpo-transformer',
+      'distill-transformer',
     ]);
     for (const p of seq) {
       const cfg = parseConfig(p.config);

@@ -11,6 +11,8 @@ import {
   stageStream,
   STREAM,
   STREAM_RANGES,
+  TENSOR_BLOCK,
+  tensorStream,
 } from '../../src/lab/streams';
 
 const ranges = Object.entries(STREAM_RANGES);
@@ -55,6 +57,8 @@ describe('Philox stream ranges', () => {
     const lastSampler = Math.floor((STREAM_RANGES.sampler.end - STREAM_RANGES.sampler.first) / SAMPLER_BLOCK) - 1;
     expect(inRange(samplerStream(0, 0), STREAM_RANGES.sampler)).toBe(true);
     expect(inRange(samplerStream(lastSampler, SAMPLER_BLOCK - 1), STREAM_RANGES.sampler)).toBe(true);
+    expect(inRange(tensorStream(0, 0), STREAM_RANGES.tensor)).toBe(true);
+    expect(inRange(tensorStream(lastModel, TENSOR_BLOCK - 1), STREAM_RANGES.tensor)).toBe(true);
   });
 
   it('constructors refuse arguments that would leave their range', () => {
@@ -67,5 +71,7 @@ describe('Philox stream ranges', () => {
     expect(() => samplerStream(0, SAMPLER_BLOCK)).toThrow(/sampler step/);
     expect(() => samplerStream(1024, 0)).toThrow(/sampler id/);
     expect(() => samplerStream(0, -1)).toThrow(/sampler step/);
+    expect(() => tensorStream(0, TENSOR_BLOCK)).toThrow(/tensor index/);
+    expect(() => tensorStream(500, 0)).toThrow(/model index/);
   });
 });

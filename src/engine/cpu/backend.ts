@@ -10,6 +10,7 @@ import type {
   BackendInfo,
   DistillAttrs,
   DType,
+  HeadsDims,
   LayernormDims,
   LinearDims,
   MetricAt,
@@ -27,7 +28,7 @@ import type {
   TypedArray,
   WindowDims,
 } from '../backend';
-import { checkAttention } from '../backend';
+import { checkAttention, checkHeads } from '../backend';
 import { axpby, copy, fill, sum, tick } from './elementwise';
 import { matmulForward } from './matmul';
 import { linearBackward, linearForward } from './linear';
@@ -45,6 +46,7 @@ import { philoxForward, philoxRandom } from './philox';
 import { embeddingBackward, embeddingForward } from './embedding';
 import { layernormBackward, layernormForward } from './layernorm';
 import { attentionBackward, attentionForward } from './attention';
+import { mergeHeads, splitHeads } from './heads';
 import { metricForward } from './metric';
 import { windowForward } from './window';
 import { sampleForward } from './sample';
@@ -350,6 +352,14 @@ export class CpuBackend implements Backend {
   ): void {
     checkAttention(dims, [dq, dk, dv, dout, q, k, v, out], lse);
     attentionBackward(f(dq), f(dk), f(dv), f(dout), f(q), f(k), f(v), f(out), f(lse), dims);
+  }
+  splitHeads(heads: Tensor, x: Tensor, dims: HeadsDims): void {
+    checkHeads(dims, heads, x);
+    splitHeads(f(heads), f(x), dims);
+  }
+  mergeHeads(y: Tensor, heads: Tensor, dims: HeadsDims): void {
+    checkHeads(dims, heads, y);
+    mergeHeads(f(y), f(heads), dims);
   }
   logMetric(history: Tensor, a: Tensor, b: Tensor | null, clock: Tensor, at: MetricAt): void {
     metricForward(f(history), f(a), fo(b), u32(clock)[0], at);

@@ -10,6 +10,7 @@ import type {
   DeviceErrorListener,
   DistillAttrs,
   DType,
+  HeadsDims,
   LinearDims,
   MetricAt,
   MatmulDims,
@@ -44,6 +45,7 @@ import { philox, random } from './kernels/philox';
 import { embeddingBackward, embeddingForward } from './kernels/embedding';
 import { layernormBackward, layernormForward } from './kernels/layernorm';
 import { attentionBackward, attentionForward } from './kernels/attention';
+import { mergeHeads, splitHeads } from './kernels/heads';
 import { logMetric } from './kernels/metric';
 import { windowForward } from './kernels/window';
 import { sampleForward } from './kernels/sample';
@@ -352,6 +354,12 @@ export class WebGPUBackend implements Backend {
   }
   attentionBackward(...a: Parameters<Backend['attentionBackward']>): void {
     attentionBackward(this.ctx, ...a);
+  }
+  splitHeads(heads: Tensor, x: Tensor, dims: HeadsDims): void {
+    splitHeads(this.ctx, heads, x, dims);
+  }
+  mergeHeads(y: Tensor, heads: Tensor, dims: HeadsDims): void {
+    mergeHeads(this.ctx, y, heads, dims);
   }
   logMetric(history: Tensor, a: Tensor, b: Tensor | null, clock: Tensor, at: MetricAt): void {
     logMetric(this.ctx, history, a, b, clock, at);

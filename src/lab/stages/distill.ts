@@ -6,7 +6,6 @@
 import type { Tensor } from '../../engine/backend';
 import type { DistillStage } from '../config';
 import type { SequencesSnapshot } from '../stage';
-import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
 import { STAGE_OFFSET } from '../streams';
 import { agreement, Sampler, SeqBatch, tokenStats, type TokenStats } from './sequence-kit';
 import { LmEval, lmSnapshot, Probe, SequenceStage, type LmReport, type SequenceRun } from './sequence-stage';
@@ -40,7 +39,7 @@ export class DistillStageRunner extends SequenceStage {
     const clock = this.tensor([1], 'generate_clock', 'u32');
     be.run(
       be.record(`${this.name}:generate`, () =>
-        sampler.issue(set, teacher.params, clock, this.key(STAGE_OFFSET.generate)),
+        sampler.issue(set, teacher.arena.params, clock, this.key(STAGE_OFFSET.generate)),
       ),
     );
     await be.sync();
@@ -59,8 +58,8 @@ export class DistillStageRunner extends SequenceStage {
     student.arena.resetMoments(); // each stage starts its own optimizer
     const batch = new SeqBatch(be, world, B, `${this.name}:batch`);
     this.onRelease(() => batch.release());
-    const sWork = student.work(R, `${this.name}:student`, true); // logits [B*T, V]
-    const tWork = teacher.work(R, `${this.name}:teacher`, false); // logits [B*T, V]
+    const sPass = student.pass(B, `${this.name}:student`, true); // logits [B*T, V]
+    const tPass = teacher.pass(B, `${this.name}:teacher`, false); // logits [B*T, V]
     const kd = this.tensor([1], 'divergence');
     const attrs = { R, V, kind: st.divergence, beta: st.beta, temperature: st.temperature, scaleT2: st.scaleT2 };
     // Hard labels: the divergence's gradient goes to its own buffer, then is mixed in with weight 1 - alpha.
@@ -78,7 +77,7 @@ export class DistillStageRunner extends SequenceStage {
       const sampler = new Sampler(be, student, B, `${this.name}:sampler`);
       this.onRelease(() => sampler.release());
       const key = this.key(STAGE_OFFSET.sample);
-      draw = () => sampler.issue(batch, student.params, this.clock, key);
+      draw = () => sampler.issue(batch, student.arena.params, this.clock, key);
     } else {
       const src = await this.offlineData();
       const pick = this.tensor([B], 'pick', 'i32'); // [B] rows of the dataset
@@ -99,30 +98,28 @@ export class DistillStageRunner extends SequenceStage {
       this.tensor.bind(this),
       this.onRelease.bind(this),
     );
-    this.teacherProbe = new Probe(be, teacher, teacher.params, this.eval.held, `${this.name}:teacher_held`);
+    this.teacherProbe = new Probe(be, teacher, teacher.arena.params, this.eval.held, `${this.name}:teacher_held`);
 
     return () => {
       be.tick(this.clock);
       draw();
-      const winT = batch.issueWindows(teacher.shape.C); // [B*T, Ct]
-      const winS = batch.issueWindows(student.shape.C); // [B*T, Cs]
-      tokenMlpForward(be, teacher.shape, teacher.params, winT, tWork);
-      tokenMlpForward(be, student.shape, student.params, winS, sWork);
+      teacher.forward(teacher.arena.params, batch, tPass);
+      student.forward(student.arena.params, batch, sPass);
       student.arena.zeroGrad();
-      zeroWork(be, sWork);
-      const dout = sWork.grad!.dout; // [B*T, V]
+      student.zeroPass(sPass);
+      const dout = sPass.dout!; // [B*T, V]
       if (mixed) {
         be.fill(mixed.dkd, 0);
-        be.distillLoss(kd, mixed.dkd, sWork.out, tWork.out, batch.mask, attrs);
-        be.crossEntropyForward(mixed.ce, sWork.out, batch.tokens, batch.mask, { R, V });
-        be.crossEntropyBackward(dout, sWork.out, batch.tokens, batch.mask, { R, V, scale: st.alpha });
+        be.distillLoss(kd, mixed.dkd, sPass.out, tPass.out, batch.mask, attrs);
+        be.crossEntropyForward(mixed.ce, sPass.out, batch.tokens, batch.mask, { R, V });
+        be.crossEntropyBackward(dout, sPass.out, batch.tokens, batch.mask, { R, V, scale: st.alpha });
         be.axpby(dout, mixed.dkd, 1 - st.alpha, 1);
         be.copy(mixed.total, kd);
         be.axpby(mixed.total, mixed.ce, st.alpha, 1 - st.alpha);
       } else {
-        be.distillLoss(kd, dout, sWork.out, tWork.out, batch.mask, attrs);
+        be.distillLoss(kd, dout, sPass.out, tPass.out, batch.mask, attrs);
       }
-      tokenMlpBackward(be, student.shape, student.grads, student.params, winS, sWork);
+      student.backward(sPass);
       student.arena.step(this.clock, st.optimizer);
       this.logMetric(0, mixed ? mixed.total : kd);
     };

@@ -6,7 +6,6 @@ import type { Program } from '../../engine/backend';
 import type { RewardModelStage } from '../config';
 import type { SequencesSnapshot } from '../stage';
 import { preferenceOutputs } from '../preference-outputs';
-import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
 import { STAGE_OFFSET, STREAM } from '../streams';
 import { trueRewards } from '../worlds/sequences';
 import { generatePairs, keyOf, pairAccuracy, pairBatches, releasePairs, SeqBatch, type PairSet } from './sequence-kit';
@@ -48,15 +47,13 @@ export class RewardModelStageRunner extends SequenceStage {
     const st = this.stage;
     const rm = this.model(st.model);
     const policy = this.model(st.policy);
-    const s = rm.shape;
     const B = st.batch;
-    const R = B * T;
     rm.arena.resetMoments(); // each stage starts its own optimizer
     const pairs = await generatePairs(
       be,
       world,
       policy,
-      policy.params,
+      policy.arena.params,
       st.pairs,
       keyOf(cfg.seed, STREAM.seqPairs),
       keyOf(cfg.seed, STREAM.seqPairLabels),
@@ -66,7 +63,7 @@ export class RewardModelStageRunner extends SequenceStage {
       be,
       world,
       policy,
-      policy.params,
+      policy.arena.params,
       data.world.heldout,
       keyOf(cfg.seed, STREAM.seqHeldoutPairs),
       keyOf(cfg.seed, STREAM.seqHeldoutPairLabels),
@@ -74,8 +71,8 @@ export class RewardModelStageRunner extends SequenceStage {
     );
     const held = pairBatches(this.run.be, this.run.world, this.heldPairs, `${this.name}:held_pairs`);
     this.held = [
-      new Probe(be, rm, rm.params, held[0], `${this.name}:held_c`, true),
-      new Probe(be, rm, rm.params, held[1], `${this.name}:held_r`, true),
+      new Probe(be, rm, rm.arena.params, held[0], `${this.name}:held_c`, true),
+      new Probe(be, rm, rm.arena.params, held[1], `${this.name}:held_r`, true),
     ];
     const chosen = new SeqBatch(be, world, B, `${this.name}:chosen`);
     const rejected = new SeqBatch(be, world, B, `${this.name}:rejected`);
@@ -84,8 +81,8 @@ export class RewardModelStageRunner extends SequenceStage {
       releasePairs(be, pairs);
       releasePairs(be, this.heldPairs);
     });
-    const wc = rm.work(R, `${this.name}:chosen`, true); // scores [B*T, 1]
-    const wr = rm.work(R, `${this.name}:rejected`, true);
+    const wc = rm.pass(B, `${this.name}:chosen`, true, true); // scores [B*T, 1] of each token with its context
+    const wr = rm.pass(B, `${this.name}:rejected`, true, true);
     const pick = this.tensor([B], 'pick', 'i32'); // [B] pairs of the set
     const zeros = this.tensor([B], 'zeros'); // [B] a reference of log-prob 0: the loss is plain Bradley-Terry
     const sc = this.tensor([B], 'score_chosen');
@@ -102,10 +99,8 @@ export class RewardModelStageRunner extends SequenceStage {
       be.embeddingForward(chosen.mask, pairs.chosenMask, pick, T);
       be.embeddingForward(rejected.tokens, pairs.rejected, pick, T);
       be.embeddingForward(rejected.mask, pairs.rejectedMask, pick, T);
-      const winC = chosen.issueWindows(s.C, true); // [B*T, C] ending at each token
-      const winR = rejected.issueWindows(s.C, true);
-      tokenMlpForward(be, s, rm.params, winC, wc);
-      tokenMlpForward(be, s, rm.params, winR, wr);
+      rm.forward(rm.arena.params, chosen, wc);
+      rm.forward(rm.arena.params, rejected, wr);
       be.sequenceSumForward(sc, wc.out, chosen.mask, dims); // [B]
       be.sequenceSumForward(sr, wr.out, rejected.mask, dims);
       // sigmoid loss with beta 1 against a zero reference: -log sigmoid(r(y_w) - r(y_l)).
@@ -116,12 +111,12 @@ export class RewardModelStageRunner extends SequenceStage {
         { lossType: 'sigmoid', beta: 1, labelSmoothing: 0, gamma: 0 },
       );
       rm.arena.zeroGrad();
-      zeroWork(be, wc);
-      zeroWork(be, wr);
-      be.sequenceSumBackward(wr.grad!.dout, out.dPolicyRejected, rejected.mask, dims);
-      be.sequenceSumBackward(wc.grad!.dout, out.dPolicyChosen, chosen.mask, dims);
-      tokenMlpBackward(be, s, rm.grads, rm.params, winR, wr);
-      tokenMlpBackward(be, s, rm.grads, rm.params, winC, wc);
+      rm.zeroPass(wc);
+      rm.zeroPass(wr);
+      be.sequenceSumBackward(wr.dout!, out.dPolicyRejected, rejected.mask, dims);
+      be.sequenceSumBackward(wc.dout!, out.dPolicyChosen, chosen.mask, dims);
+      rm.backward(wr);
+      rm.backward(wc);
       rm.arena.step(this.clock, st.optimizer);
       this.logPairMetrics(out);
     };

@@ -4,7 +4,7 @@
 
 import type { Backend, Tensor } from '../../engine/backend';
 import { seedWords } from '../../engine/rng';
-import { tokenMlpForward, type TokenMlp, type TokenMlpTensors, type TokenMlpWork } from '../models/token-mlp';
+import type { SeqModel, Stepper } from './seq-model';
 import { lengths, trueRewards, type SequencesData } from '../worlds/sequences';
 import type { MetricValues } from '../metrics';
 
@@ -121,35 +121,32 @@ export class SeqBatch {
 
 /** Ancestral sampling of B sequences from a model on the device, one position at a time (temperature 1). */
 export class Sampler {
-  private readonly win: Tensor; // [B, C] i32 the window before the position sampled
-  private readonly work: TokenMlpWork; // B rows, logits [B, V]
+  private readonly stepper: Stepper; // logits [B, V] of one position
 
   constructor(
     private readonly be: Backend,
-    private readonly model: TokenMlp,
+    model: SeqModel,
     private readonly B: number,
     label: string,
   ) {
-    this.win = be.tensor([B, model.shape.C], { dtype: 'i32', label: `${label}:win` });
-    this.work = model.work(B, label, false);
+    this.stepper = model.stepper(B, label);
   }
 
-  /** Issue T positions into batch.tokens (draws keyed by clock and key), then the batch's mask. */
-  issue(batch: SeqBatch, P: TokenMlpTensors, clock: Tensor, key: RandomKey): void {
+  /** Issue T positions into batch.tokens under the parameters in `flat` (draws keyed by clock and key), then the
+   * batch's mask.
+   */
+  issue(batch: SeqBatch, flat: Tensor, clock: Tensor, key: RandomKey): void {
     const d = batch.world.d;
     const { B } = this;
-    const s = this.model.shape;
     for (let t = 0; t < d.T; t++) {
-      this.be.window(this.win, batch.tokens, { B, T: d.T, C: s.C, t0: t, P: 1, pad: d.bos });
-      tokenMlpForward(this.be, s, P, this.win, this.work);
-      this.be.sample(batch.tokens, this.work.out, clock, { B, T: d.T, V: d.V, t, temperature: 1, ...key, stop: d.eos });
+      const logits = this.stepper.issue(flat, batch.tokens, t); // [B, V]
+      this.be.sample(batch.tokens, logits, clock, { B, T: d.T, V: d.V, t, temperature: 1, ...key, stop: d.eos });
     }
     batch.issueMask();
   }
 
   release(): void {
-    this.be.release(this.win);
-    this.model.releaseWork(this.work);
+    this.stepper.release();
   }
 }
 
@@ -167,14 +164,14 @@ export interface PairSet {
 }
 
 /**
- * Sample 2N sequences from a model (at the given key, clock 0), compute their hidden rewards, label N pairs
- * Bradley-Terry, all on the device; run once and read back for the host metrics.
+ * Sample 2N sequences from a model under the parameters in the flat buffer P (at the given key, clock 0), compute
+ * their hidden rewards, label N pairs Bradley-Terry, all on the device; run once and read back for the host metrics.
  */
 export async function generatePairs(
   be: Backend,
   w: WorldDevice,
-  model: TokenMlp,
-  P: TokenMlpTensors,
+  model: SeqModel,
+  P: Tensor,
   N: number,
   sampleKey: RandomKey,
   labelKey: RandomKey,

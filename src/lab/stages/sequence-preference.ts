@@ -9,7 +9,7 @@ import { DEFAULT_SEQUENCE_PAIRS, type PreferenceStage } from '../config';
 import type { SequencesSnapshot } from '../stage';
 import { PREFERENCE_STEP_METRICS, type MetricValues } from '../metrics';
 import { preferenceOutputs } from '../preference-outputs';
-import { tokenMlpBackward, tokenMlpForward, zeroWork, type TokenMlp, type TokenMlpTensors } from '../models/token-mlp';
+import type { SeqModel } from './seq-model';
 import { STAGE_OFFSET, STREAM } from '../streams';
 import {
   generatePairs,
@@ -48,12 +48,12 @@ export class SequencePreferenceStageRunner extends SequenceStage {
   }
 
   /** Sequence log-probs [N] of a pair set's chosen and rejected sequences under P, computed once now. */
-  private async setLogps(policy: TokenMlp, P: TokenMlpTensors, pairs: PairSet): Promise<[Tensor, Tensor]> {
+  private async setLogps(policy: SeqModel, P: Tensor, pairs: PairSet): Promise<[Tensor, Tensor]> {
     const { be, data } = this.run;
     const N = pairs.N;
     const seq = { B: N, T: data.T, V: data.V, average: this.average };
     const batches = pairBatches(this.run.be, this.run.world, pairs, `${this.name}:set`);
-    const work = policy.work(N * data.T, `${this.name}:set_reference`, false);
+    const pass = policy.pass(N, `${this.name}:set_reference`, false);
     const out: [Tensor, Tensor] = [
       this.tensor([N], 'reference_chosen_set'),
       this.tensor([N], 'reference_rejected_set'),
@@ -61,13 +61,13 @@ export class SequencePreferenceStageRunner extends SequenceStage {
     be.run(
       be.record(`${this.name}:reference_set`, () => {
         batches.forEach((b, i) => {
-          tokenMlpForward(be, policy.shape, P, b.issueWindows(policy.shape.C), work);
-          be.sequenceLogpsForward(out[i], work.out, b.tokens, b.mask, seq);
+          policy.forward(P, b, pass);
+          be.sequenceLogpsForward(out[i], pass.out, b.tokens, b.mask, seq);
         });
       }),
     );
     await be.sync();
-    policy.releaseWork(work);
+    policy.releasePass(pass);
     for (const b of batches) b.release();
     return out;
   }
@@ -77,20 +77,17 @@ export class SequencePreferenceStageRunner extends SequenceStage {
     const { T, V } = data;
     const st = this.stage;
     const policy = this.model(st.model!);
-    const s = policy.shape;
     const B = st.batch;
-    const R = B * T;
     policy.arena.resetMoments(); // each stage starts its own optimizer
     // The reference: a frozen copy of the policy as it is now.
     const refFlat = this.tensor([policy.arena.length], 'reference');
     be.copy(refFlat, policy.arena.params);
-    const ref = policy.tensorsIn(refFlat);
 
     const chosen = new SeqBatch(be, world, B, `${this.name}:chosen`);
     const rejected = new SeqBatch(be, world, B, `${this.name}:rejected`);
     this.onRelease(() => (chosen.release(), rejected.release()));
-    const wc = policy.work(R, `${this.name}:policy_chosen`, true); // logits [B*T, V]
-    const wr = policy.work(R, `${this.name}:policy_rejected`, true);
+    const wc = policy.pass(B, `${this.name}:policy_chosen`, true); // logits [B*T, V]
+    const wr = policy.pass(B, `${this.name}:policy_rejected`, true);
     const pc = this.tensor([B], 'policy_chosen_logps');
     const pr = this.tensor([B], 'policy_rejected_logps');
     const rc = this.tensor([B], 'reference_chosen_logps');
@@ -104,7 +101,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
         be,
         world,
         policy,
-        ref,
+        refFlat,
         st.pairs ?? DEFAULT_SEQUENCE_PAIRS,
         keyOf(cfg.seed, STREAM.seqPairs),
         keyOf(cfg.seed, STREAM.seqPairLabels),
@@ -112,7 +109,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
       );
       this.onRelease(() => releasePairs(be, pairs));
       // The reference log-probs of a fixed set are computed once and gathered per step.
-      const [refChosen, refRejected] = await this.setLogps(policy, ref, pairs); // [N] each
+      const [refChosen, refRejected] = await this.setLogps(policy, refFlat, pairs); // [N] each
       const pick = this.tensor([B], 'pick', 'i32'); // [B] pairs of the set
       const key = this.key(STAGE_OFFSET.batch);
       draw = () => {
@@ -131,20 +128,20 @@ export class SequencePreferenceStageRunner extends SequenceStage {
       this.onRelease(() => (sampler.release(), fresh.release()));
       const ci = this.tensor([B], 'chosen_rows', 'i32'); // [B] rows of fresh
       const ri = this.tensor([B], 'rejected_rows', 'i32');
-      const rwc = policy.work(R, `${this.name}:reference_chosen`, false);
-      const rwr = policy.work(R, `${this.name}:reference_rejected`, false);
+      const rwc = policy.pass(B, `${this.name}:reference_chosen`, false);
+      const rwr = policy.pass(B, `${this.name}:reference_rejected`, false);
       const sampleKey = this.key(STAGE_OFFSET.sample);
       const labelKey = this.key(STAGE_OFFSET.label);
       draw = () => {
-        sampler.issue(fresh, policy.params, this.clock, sampleKey);
+        sampler.issue(fresh, policy.arena.params, this.clock, sampleKey);
         fresh.issueReward();
         be.pairLabel(ci, ri, fresh.reward, this.clock, { B, ...labelKey });
         be.embeddingForward(chosen.tokens, fresh.tokens, ci, T); // [B, T]
         be.embeddingForward(chosen.mask, fresh.mask, ci, T);
         be.embeddingForward(rejected.tokens, fresh.tokens, ri, T);
         be.embeddingForward(rejected.mask, fresh.mask, ri, T);
-        tokenMlpForward(be, s, ref, chosen.issueWindows(s.C), rwc);
-        tokenMlpForward(be, s, ref, rejected.issueWindows(s.C), rwr);
+        policy.forward(refFlat, chosen, rwc);
+        policy.forward(refFlat, rejected, rwr);
         be.sequenceLogpsForward(rc, rwc.out, chosen.tokens, chosen.mask, seq);
         be.sequenceLogpsForward(rr, rwr.out, rejected.tokens, rejected.mask, seq);
       };
@@ -156,7 +153,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
       be,
       world,
       policy,
-      ref,
+      refFlat,
       data.world.heldout,
       keyOf(cfg.seed, STREAM.seqHeldoutPairs),
       keyOf(cfg.seed, STREAM.seqHeldoutPairLabels),
@@ -165,12 +162,12 @@ export class SequencePreferenceStageRunner extends SequenceStage {
     const held = pairBatches(this.run.be, this.run.world, this.heldPairs, `${this.name}:held_pairs`);
     this.onRelease(() => (held.forEach((b) => b.release()), releasePairs(be, this.heldPairs)));
     this.heldPolicy = [
-      new Probe(be, policy, policy.params, held[0], `${this.name}:held_policy_c`),
-      new Probe(be, policy, policy.params, held[1], `${this.name}:held_policy_r`),
+      new Probe(be, policy, policy.arena.params, held[0], `${this.name}:held_policy_c`),
+      new Probe(be, policy, policy.arena.params, held[1], `${this.name}:held_policy_r`),
     ];
     this.heldReference = [
-      new Probe(be, policy, ref, held[0], `${this.name}:held_ref_c`),
-      new Probe(be, policy, ref, held[1], `${this.name}:held_ref_r`),
+      new Probe(be, policy, refFlat, held[0], `${this.name}:held_ref_c`),
+      new Probe(be, policy, refFlat, held[1], `${this.name}:held_ref_r`),
     ];
     this.eval = new LmEval(
       be,
@@ -181,7 +178,7 @@ export class SequencePreferenceStageRunner extends SequenceStage {
       this.tensor.bind(this),
       this.onRelease.bind(this),
       (samples) => {
-        this.referenceOnSamples = new Probe(be, policy, ref, samples, `${this.name}:ref_on_samples`);
+        this.referenceOnSamples = new Probe(be, policy, refFlat, samples, `${this.name}:ref_on_samples`);
         return () => {
           this.referenceOnSamples.issue();
           for (const p of this.heldPolicy) p.issue();
@@ -192,10 +189,8 @@ export class SequencePreferenceStageRunner extends SequenceStage {
     return () => {
       be.tick(this.clock);
       draw();
-      const winC = chosen.issueWindows(s.C); // [B*T, C]
-      const winR = rejected.issueWindows(s.C);
-      tokenMlpForward(be, s, policy.params, winC, wc);
-      tokenMlpForward(be, s, policy.params, winR, wr);
+      policy.forward(policy.arena.params, chosen, wc);
+      policy.forward(policy.arena.params, rejected, wr);
       be.sequenceLogpsForward(pc, wc.out, chosen.tokens, chosen.mask, seq);
       be.sequenceLogpsForward(pr, wr.out, rejected.tokens, rejected.mask, seq);
       be.fill(dLogps, 0); // preference_loss accumulates its gradient
@@ -206,12 +201,12 @@ export class SequencePreferenceStageRunner extends SequenceStage {
       );
       // Backward, in exact reverse order, into gradients zeroed by one fill (plus the passes' activation grads).
       policy.arena.zeroGrad();
-      zeroWork(be, wc);
-      zeroWork(be, wr);
-      be.sequenceLogpsBackward(wr.grad!.dout, out.dPolicyRejected, wr.out, rejected.tokens, rejected.mask, seq);
-      be.sequenceLogpsBackward(wc.grad!.dout, out.dPolicyChosen, wc.out, chosen.tokens, chosen.mask, seq);
-      tokenMlpBackward(be, s, policy.grads, policy.params, winR, wr);
-      tokenMlpBackward(be, s, policy.grads, policy.params, winC, wc);
+      policy.zeroPass(wc);
+      policy.zeroPass(wr);
+      be.sequenceLogpsBackward(wr.dout!, out.dPolicyRejected, wr.out, rejected.tokens, rejected.mask, seq);
+      be.sequenceLogpsBackward(wc.dout!, out.dPolicyChosen, wc.out, chosen.tokens, chosen.mask, seq);
+      policy.backward(wr);
+      policy.backward(wc);
       policy.arena.step(this.clock, st.optimizer);
       // Metrics, in PREFERENCE_STEP_METRICS order.
       this.logPairMetrics(out);

@@ -5,7 +5,7 @@
 import type { Backend, MetricMode, PreferenceOutputs, Program, Tensor } from '../../engine/backend';
 import type { ExperimentConfig } from '../config';
 import { RecordedStage, type SequencesSnapshot } from '../stage';
-import { tokenMlpForward, type TokenMlp, type TokenMlpTensors, type TokenMlpWork } from '../models/token-mlp';
+import type { SeqModel, SeqPass } from './seq-model';
 import { oracleNll, trueRewards, type SequencesData } from '../worlds/sequences';
 import {
   keyOf,
@@ -25,7 +25,7 @@ export interface SequenceRun {
   cfg: ExperimentConfig;
   data: SequencesData;
   world: WorldDevice;
-  models: Map<string, TokenMlp>;
+  models: Map<string, SeqModel>;
 }
 
 /** What every sequences stage adds to the recorded-stage base: its run, and a step recorded when the stage starts. */
@@ -60,7 +60,7 @@ export abstract class SequenceStage extends RecordedStage {
     this.logMetric(4, out.chosenRewards, out.rejectedRewards, 'greater');
   }
 
-  protected model(name: string): TokenMlp {
+  protected model(name: string): SeqModel {
     const m = this.run.models.get(name);
     if (!m) throw new Error(`${this.name}: no model named ${name}`);
     return m;
@@ -84,32 +84,27 @@ export abstract class SequenceStage extends RecordedStage {
 
 /** A model's forward pass over every position of a batch, for logits read back on the host. */
 export class Probe {
-  private readonly work: TokenMlpWork;
+  private readonly pass: SeqPass;
 
+  /** Under the parameters in `flat` (the model's own or a frozen copy). */
   constructor(
     private readonly be: Backend,
-    private readonly model: TokenMlp,
-    private readonly P: TokenMlpTensors,
+    private readonly model: SeqModel,
+    private readonly flat: Tensor,
     private readonly batch: SeqBatch,
     label: string,
-    private readonly inclusive = false,
+    inclusive = false,
   ) {
-    this.work = model.work(batch.B * batch.world.d.T, label, false);
+    this.pass = model.pass(batch.B, label, false, inclusive);
   }
 
   issue(): void {
-    tokenMlpForward(
-      this.be,
-      this.model.shape,
-      this.P,
-      this.batch.issueWindows(this.model.shape.C, this.inclusive),
-      this.work,
-    );
+    this.model.forward(this.flat, this.batch, this.pass);
   }
 
   /** The logits [B*T, OUT] of the last issue. */
   async read(): Promise<Float32Array> {
-    return (await this.be.read(this.work.out)) as Float32Array;
+    return (await this.be.read(this.pass.out)) as Float32Array;
   }
 }
 
@@ -136,7 +131,7 @@ export class LmEval {
   constructor(
     private readonly be: Backend,
     private readonly run: SequenceRun,
-    model: TokenMlp,
+    model: SeqModel,
     key: RandomKey,
     label: string,
     tensor: (shape: number[], label: string, dtype?: 'f32' | 'i32' | 'u32') => Tensor,
@@ -149,13 +144,13 @@ export class LmEval {
     this.held = new SeqBatch(be, world, H, `${label}:held`, { tokens: world.heldout, mask: world.heldoutMask });
     this.samples = new SeqBatch(be, world, H, `${label}:samples`);
     const sampler = new Sampler(be, model, H, `${label}:sampler`);
-    this.heldProbe = new Probe(be, model, model.params, this.held, `${label}:held`);
-    this.sampleProbe = new Probe(be, model, model.params, this.samples, `${label}:on_samples`);
+    this.heldProbe = new Probe(be, model, model.arena.params, this.held, `${label}:held`);
+    this.sampleProbe = new Probe(be, model, model.arena.params, this.samples, `${label}:on_samples`);
     const more = extra(this.samples);
     this.program = be.record(`${label}:eval`, () => {
       be.tick(clock);
       this.heldProbe.issue();
-      sampler.issue(this.samples, model.params, clock, key);
+      sampler.issue(this.samples, model.arena.params, clock, key);
       this.sampleProbe.issue();
       more();
     });

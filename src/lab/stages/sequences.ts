@@ -5,11 +5,13 @@ import type { Backend } from '../../engine/backend';
 import type { ExperimentConfig } from '../config';
 import type { Run } from '../stage';
 import { TokenMlp } from '../models/token-mlp';
+import { Transformer } from '../models/transformer';
 import { modelStream } from '../streams';
 import { makeSequences } from '../worlds/sequences';
 import { DistillStageRunner } from './distill';
 import { RewardModelStageRunner } from './reward-model';
 import { WorldDevice } from './sequence-kit';
+import { tokenMlpSeq, transformerSeq, type SeqModel } from './seq-model';
 import { SequencePreferenceStageRunner } from './sequence-preference';
 import type { SequenceRun, SequenceStage } from './sequence-stage';
 import { SftStageRunner } from './sft';
@@ -20,11 +22,17 @@ export function buildSequencesRun(be: Backend, cfg: ExperimentConfig): Run {
   const world = new WorldDevice(be, data);
   // A reward model scores one value per position; a language model gives next-token logits.
   const rewardModels = new Set(cfg.stages.flatMap((s) => (s.kind === 'reward_model' ? [s.model] : [])));
+  const dims = { T: data.T, V: data.V, bos: data.bos };
   const models = new Map(
-    Object.entries(cfg.models ?? {}).map(([name, m], i) => [
-      name,
-      new TokenMlp(be, name, m, data.radix, rewardModels.has(name) ? 1 : data.V, cfg.seed, modelStream(i)),
-    ]),
+    Object.entries(cfg.models ?? {}).map(([name, m], i): [string, SeqModel] => {
+      const OUT = rewardModels.has(name) ? 1 : data.V;
+      return [
+        name,
+        m.kind === 'transformer'
+          ? transformerSeq(be, new Transformer(be, name, m, data.radix, OUT, cfg.seed, i), dims)
+          : tokenMlpSeq(be, new TokenMlp(be, name, m, data.radix, OUT, cfg.seed, modelStream(i)), dims),
+      ];
+    }),
   );
   const run: SequenceRun = { be, cfg, data, world, models };
   const stages: SequenceStage[] = cfg.stages.map((s, i) => {

@@ -3,7 +3,6 @@
 
 import type { SftStage } from '../config';
 import type { SequencesSnapshot } from '../stage';
-import { tokenMlpBackward, tokenMlpForward, zeroWork } from '../models/token-mlp';
 import { STAGE_OFFSET } from '../streams';
 import { SeqBatch } from './sequence-kit';
 import { LmEval, lmSnapshot, SequenceStage, type LmReport, type SequenceRun } from './sequence-stage';
@@ -27,7 +26,6 @@ export class SftStageRunner extends SequenceStage {
     const { be, world, data } = this.run;
     const { T, V } = data;
     const model = this.model(this.stage.model);
-    const s = model.shape;
     const B = this.stage.batch;
     const N = data.world.samples;
     model.arena.resetMoments(); // each stage starts its own optimizer
@@ -35,7 +33,7 @@ export class SftStageRunner extends SequenceStage {
     this.onRelease(() => batch.release());
     const pick = this.tensor([B], 'pick', 'i32'); // [B] rows of the training set
     const loss = this.tensor([1], 'loss');
-    const work = model.work(B * T, `${this.name}:train`, true); // B*T positions, logits [B*T, V]
+    const pass = model.pass(B, `${this.name}:train`, true); // logits [B*T, V]
     this.eval = new LmEval(
       be,
       this.run,
@@ -51,14 +49,13 @@ export class SftStageRunner extends SequenceStage {
       be.random(pick, this.clock, { kind: 'index', n: N, ...batchKey });
       be.embeddingForward(batch.tokens, world.train, pick, T); // [B, T]
       be.embeddingForward(batch.mask, world.trainMask, pick, T); // [B, T]
-      const win = batch.issueWindows(s.C); // [B*T, C]
-      tokenMlpForward(be, s, model.params, win, work);
-      be.crossEntropyForward(loss, work.out, batch.tokens, batch.mask, { R: B * T, V });
+      model.forward(model.arena.params, batch, pass);
+      be.crossEntropyForward(loss, pass.out, batch.tokens, batch.mask, { R: B * T, V });
       // Backward, in exact reverse order, into gradients zeroed by one fill (plus the pass's activation grads).
       model.arena.zeroGrad();
-      zeroWork(be, work);
-      be.crossEntropyBackward(work.grad!.dout, work.out, batch.tokens, batch.mask, { R: B * T, V });
-      tokenMlpBackward(be, s, model.grads, model.params, win, work);
+      model.zeroPass(pass);
+      be.crossEntropyBackward(pass.dout!, pass.out, batch.tokens, batch.mask, { R: B * T, V });
+      model.backward(pass);
       model.arena.step(this.clock, this.stage.optimizer);
       this.logMetric(0, loss);
     };

@@ -213,5 +213,11 @@ export const stageOf =
   (s: AnyStage): s is S =>
     (kinds as readonly string[]).includes(s.kind);
 
+/** Floats a run may hold on the device: keeps a browser tab alive on a laptop GPU. */
+export const MEMORY_BUDGET_FLOATS = 64 * 1024 * 1024;
+
+/** Floats as MiB of float32, for messages. */
+export const mib = (floats: number) => ((floats * 4) / 2 ** 20).toFixed(0);
+
 /** Floats every run keeps for its metric ring, whatever its world. */
 export const metricFloats = (run: RunOf<unknown, unknown>) => run.metrics.every * 16;

@@ -8,7 +8,9 @@ import {
   choice,
   DEFAULT_SEQUENCE_PAIRS,
   int,
+  MEMORY_BUDGET_FLOATS,
   metricFloats,
+  mib,
   ModelOptimizerSchema,
   modelRef,
   num,
@@ -159,6 +161,58 @@ function sequencesWeights(run: SequencesRun): Map<string, number> {
   );
 }
 
+/** A pass a stage holds: the model, its sequences and whether it trains. */
+interface StagePass {
+  model: string;
+  B: number;
+  train: boolean;
+}
+
+/**
+ * The passes a stage holds at its peak, by model: its training passes, its evaluation (sampler and probes of the
+ * held-out size H) and the samplers that draw its data (pair sets, teacher samples, on-policy batches).
+ */
+function stagePasses(s: SequencesStage, H: number, samples: number): StagePass[] {
+  const ours = (model: string, B: number, train = false): StagePass => ({ model, B, train });
+  switch (s.kind) {
+    case 'sft':
+      return [ours(s.model, s.batch, true), ours(s.model, 3 * H)];
+    case 'distill':
+      return [
+        ours(s.model, s.batch, true),
+        ours(s.model, 3 * H + (s.data === 'on_policy' ? s.batch : 0)),
+        ours(s.teacher, s.batch + H + (s.data === 'offline' && s.source === 'teacher' ? samples : 0)),
+      ];
+    case 'preference': {
+      const pairs = s.pairs ?? DEFAULT_SEQUENCE_PAIRS;
+      const draw = (s.data ?? 'offline') === 'offline' ? Math.max(2 * pairs, 2 * H) : Math.max(4 * s.batch, 2 * H);
+      return s.model === undefined ? [] : [ours(s.model, 2 * s.batch, true), ours(s.model, 8 * H + draw)];
+    }
+    case 'reward_model':
+      return [ours(s.model, 2 * s.batch, true), ours(s.model, 2 * H), ours(s.policy, Math.max(2 * s.pairs, 2 * H))];
+  }
+}
+
+/** Floats each model's passes need at the peak of the stage that needs most of them (0 for per-row models). */
+function passFloats(run: SequencesRun): Map<string, number> {
+  const w = run.world;
+  const scorers = rewardModels(run);
+  const models = run.models ?? {};
+  const peak = new Map<string, number>();
+  for (const s of run.stages) {
+    if (!isSequencesStage(s)) continue;
+    const byModel = new Map<string, number>();
+    for (const p of stagePasses(s, w.heldout, w.samples)) {
+      if (!Object.hasOwn(models, p.model)) continue;
+      const m = models[p.model];
+      const floats = modelSizes(m).pass(m, p.B, w.length, scorers.has(p.model) ? 1 : w.vocab, p.train);
+      byModel.set(p.model, (byModel.get(p.model) ?? 0) + floats);
+    }
+    for (const [name, f] of byModel) peak.set(name, Math.max(peak.get(name) ?? 0, f));
+  }
+  return peak;
+}
+
 /** Models with grads and moments, the data, and the largest stage's activations and samplers. */
 function sequencesFloats(run: SequencesRun): number {
   const w = run.world;
@@ -177,7 +231,46 @@ function sequencesFloats(run: SequencesRun): number {
     const rows = Math.max(4 * s.batch, 2 * pairs, s.kind === 'distill' ? w.samples : 0, w.heldout) * T;
     peak = Math.max(peak, rows * (4 * widest + 4 * V + 8) + pairs * T * 4);
   }
-  return params * 5 + data + peak + metricFloats(run);
+  let passes = 0;
+  for (const f of passFloats(run).values()) passes += f;
+  return params * 5 + data + peak + passes + metricFloats(run);
+}
+
+/**
+ * Each model that alone would not fit the memory budget (its parameters, gradients, 2 Adam moments and a frozen
+ * copy, and its passes), named before the run is built: the message says which model and what it would need.
+ */
+function modelBudgetProblems(run: SequencesRun): string[] {
+  const weights = sequencesWeights(run);
+  const passes = passFloats(run);
+  const problems: string[] = [];
+  for (const [name, m] of Object.entries(run.models ?? {})) {
+    const params = weights.get(name) ?? 0;
+    const floats = 5 * params + (passes.get(name) ?? 0);
+    if (m.kind !== 'transformer' || floats <= MEMORY_BUDGET_FLOATS) continue;
+    problems.push(
+      `models.${name}: this transformer would need ${mib(floats)} MiB (${params.toLocaleString('en-US')} parameters with gradients, Adam moments and a copy, activations over ${run.world.length} positions), over the ${mib(MEMORY_BUDGET_FLOATS)} MiB budget of a browser tab: lower its width or layers, or the batch, pairs or held-out samples`,
+    );
+  }
+  return problems;
+}
+
+/** A transformer's fields that do not fit together or do not fit the world and the role the stages give it. */
+function transformerProblems(run: SequencesRun, scorers: Set<string>): string[] {
+  const problems: string[] = [];
+  for (const [name, m] of Object.entries(run.models ?? {})) {
+    for (const p of modelSizes(m).problems(m)) problems.push(`models.${name}.${p}`);
+    if (m.kind !== 'transformer') continue;
+    if (m.context < run.world.length)
+      problems.push(
+        `models.${name}.context: must be at least the world's max length of ${run.world.length} (got ${m.context})`,
+      );
+    if (m.tiedHead && scorers.has(name))
+      problems.push(
+        `models.${name}.tiedHead: "${name}" is a reward model (one score per position): it has no logits to tie to the token embedding`,
+      );
+  }
+  return problems;
 }
 
 /** The vocabulary, the stages that do not fit the world, and the models the stages name and the roles they play. */
@@ -228,6 +321,8 @@ function sequencesProblems(run: SequencesRun, worldOf: (stageKind: string) => st
     }
     if (s.kind === 'reward_model') use(i, 'policy', s.policy, 'language model');
   });
+  problems.push(...transformerProblems(run, rewardModels(run)));
+  if (problems.length === 0) problems.push(...modelBudgetProblems(run));
   return problems;
 }
 
