@@ -181,6 +181,19 @@ const FULL_PRESETS: readonly Preset[] = [
     },
   },
   {
+    name: 'text-sft-charlevel',
+    title: 'A character-level language model learns the built-in tales, then overfits them',
+    watch:
+      "SFT on windows of a small corpus, one token per character: the loss is $-\\log p_\\theta(y_t \\mid y_{<t})$ averaged over each window. The held-out part (the last tenth of the text) is never trained on: `nll/model` on it starts near $\\log V$ (uniform over the corpus's 49 characters, 3.9 nats) and falls below 2.07 nats, the bigram entropy of the text (the best a model that sees only the previous character can do), because this model sees the previous six. `bits_per_char` is the same in bits per character. With some 4,300 training characters the model then memorizes them: the training `loss` keeps falling while the held-out NLL turns back up, which is overfitting. The samples in _Model state_ turn from random letters into words and phrases of the tales; lower the temperature or set a top-k for safer, more repetitive text. Choose the corpus custom and paste or open your own text to train on it instead.",
+    config: {
+      seed: 1,
+      world: { kind: 'text', corpus: 'harbor-tales', level: 'char', window: 32, heldout: 0.1, sampleLength: 120 },
+      models: { lm: { kind: 'token-mlp', context: 6, embed: 16, width: 128, depth: 1 } },
+      stages: [{ kind: 'sft', name: 'sft', model: 'lm', steps: 600, batch: 16, optimizer: { lr: 0.005 } }],
+      metrics: { every: 25 },
+    },
+  },
+  {
     name: 'diffusion-ring8',
     title: 'A diffusion teacher learns a ring of 8 Gaussians',
     watch:

@@ -162,6 +162,20 @@ function points2dSchema(cfg: ExperimentConfig, w: Extract<ExperimentConfig['worl
   );
 }
 
+function textSchema(cfg: ExperimentConfig, w: Extract<ExperimentConfig['world'], { kind: 'text' }>) {
+  const models = Object.keys(cfg.models ?? {});
+  // A byte-level token that is no whole character decodes as one U+FFFD, so a sample has at most a character per token.
+  const sample = v.pipe(v.string(), v.check((x) => [...x].length <= w.sampleLength, `at most ${w.sampleLength} characters`));
+  return v.object({
+    kind: v.literal('text'),
+    stage: stageOf(cfg),
+    model: v.picklist(models, `must name a model of the run (${models.join(', ')})`),
+    samples: v.pipe(v.array(sample), v.maxLength(w.samples, `at most the ${w.samples} samples of the config`)),
+    temperature: exactly(w.temperature, 'temperature'),
+    topK: exactly(w.topK, 'top-k'),
+  });
+}
+
 function snapshotSchema(cfg: ExperimentConfig) {
   const w = cfg.world;
   switch (w.kind) {
@@ -171,6 +185,8 @@ function snapshotSchema(cfg: ExperimentConfig) {
       return sequencesSchema(cfg, w);
     case 'points2d':
       return points2dSchema(cfg, w);
+    case 'text':
+      return textSchema(cfg, w);
   }
 }
 

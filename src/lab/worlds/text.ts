@@ -1,0 +1,92 @@
+// The text world's data: the corpus tokenized, split at its end, cut into training windows (one every `stride`
+// tokens) and held-out windows spread evenly over the held-out part; and drawing the next token of a sample from
+// logits with a temperature and a top-k cut, on the host.
+
+import type { TextWorld } from './text-config';
+import { corpusText, windowStride } from './text-config';
+import { charCount, encode, splitTokens, vocabOf, type Vocab } from './text-tokens';
+
+export interface TextData {
+  vocab: Vocab;
+  /** Output tokens; BOS, the id read before a window starts, is V. */
+  V: number;
+  bos: number;
+  /** Tokens per window. */
+  T: number;
+  train: Int32Array;
+  heldout: Int32Array;
+  /** Training windows [S, T]: the window starting at token s * stride of the training part. */
+  windows: Int32Array;
+  S: number;
+  stride: number;
+  /** Held-out windows [H, T], spread evenly over the held-out part without overlapping. */
+  held: Int32Array;
+  H: number;
+  /** Characters the held-out windows span (bits per character divide by it). */
+  heldChars: number;
+  world: TextWorld;
+}
+
+export function makeText(w: TextWorld): TextData {
+  const text = corpusText(w);
+  const vocab = vocabOf(text, w.level);
+  const { train, heldout } = splitTokens(encode(text, vocab), w.heldout, w.level);
+  const T = w.window;
+  const stride = windowStride(train.length, T);
+  const S = Math.floor((train.length - T) / stride) + 1;
+  const windows = new Int32Array(S * T);
+  for (let s = 0; s < S; s++) windows.set(train.subarray(s * stride, s * stride + T), s * T);
+  const fit = Math.floor(heldout.length / T);
+  const H = Math.min(w.evalWindows, fit);
+  const held = new Int32Array(H * T);
+  for (let j = 0; j < H; j++) {
+    const start = Math.floor((j * fit) / H) * T;
+    held.set(heldout.subarray(start, start + T), j * T);
+  }
+  return {
+    vocab,
+    V: vocab.V,
+    bos: vocab.V,
+    T,
+    train,
+    heldout,
+    windows,
+    S,
+    stride,
+    held,
+    H,
+    heldChars: charCount(held, w.level),
+    world: w,
+  };
+}
+
+/**
+ * The token drawn from one row of logits: softmax(logits / temperature) restricted to the `topK` most likely
+ * tokens (0: all; ties at the cut are kept), by inverse CDF of the uniform u in [0, 1).
+ */
+export function drawToken(logits: ArrayLike<number>, temperature: number, topK: number, u: number): number {
+  const V = logits.length;
+  let cut = -Infinity;
+  if (topK > 0 && topK < V) {
+    const sorted = Array.from(logits).sort((a, b) => b - a);
+    cut = sorted[topK - 1];
+  }
+  let max = -Infinity;
+  for (let j = 0; j < V; j++) if (logits[j] >= cut) max = Math.max(max, logits[j]);
+  const e = new Float64Array(V);
+  let total = 0;
+  for (let j = 0; j < V; j++) {
+    e[j] = logits[j] >= cut ? Math.exp((logits[j] - max) / temperature) : 0;
+    total += e[j];
+  }
+  let acc = 0;
+  let last = 0;
+  for (let j = 0; j < V; j++) {
+    if (e[j] === 0) continue;
+    last = j;
+    acc += e[j];
+    if (acc > u * total) return j;
+  }
+  // Rounding can leave u * total at the very top: the last token with any mass takes it then.
+  return last;
+}
