@@ -17,6 +17,8 @@ export class DraftManager {
   /** A share link that could not be opened (ShareLinkError's text). */
   linkError = $state<string | null>(null);
   shareUrl = $state<string | null>(null);
+  /** Why the last share link could not be made (an experiment too large for a link). */
+  shareError = $state<string | null>(null);
   /** What the share link the page opened is ("dpo-bandit with beta 2"), until dismissed or another preset is picked. */
   linkNote = $state<string | null>(null);
   /** For a draft not from a preset: the preset the loaded config is that preset plus changes of, if any. */
@@ -65,6 +67,7 @@ export class DraftManager {
     if (!p) return null;
     this.presetName = name;
     this.shareUrl = null;
+    this.shareError = null;
     this.linkError = null;
     this.linkNote = null;
     dropFragment();
@@ -103,9 +106,19 @@ export class DraftManager {
     return cfg;
   }
 
-  /** Put `config` in the URL fragment and return the link. */
-  share(config: ExperimentConfig): string {
-    history.replaceState(null, '', location.pathname + location.search + encodeConfig(config));
+  /** Put `config` in the URL fragment and return the link, or null with the reason in shareError. */
+  share(config: ExperimentConfig): string | null {
+    let fragment: string;
+    try {
+      fragment = encodeConfig(config);
+    } catch (e) {
+      if (!(e instanceof ShareLinkError)) throw e;
+      this.shareError = e.message;
+      this.shareUrl = null;
+      return null;
+    }
+    this.shareError = null;
+    history.replaceState(null, '', location.pathname + location.search + fragment);
     this.shareUrl = location.href;
     return this.shareUrl;
   }

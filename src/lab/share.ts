@@ -54,9 +54,20 @@ export function encodeJson(json: string): string {
   return PREFIX + toBase64Url(bytes);
 }
 
-/** The fragment (with its leading '#') that reproduces a run. */
+/**
+ * The fragment (with its leading '#') that reproduces a run, or a ShareLinkError when it would be longer than a link
+ * may be: a text world's own corpus travels in the link only while it compresses into one.
+ */
 export function encodeConfig(cfg: ExperimentConfig): string {
-  return encodeJson(JSON.stringify(cfg));
+  const fragment = encodeJson(JSON.stringify(cfg));
+  if (fragment.length > MAX_FRAGMENT) {
+    const kib = (n: number) => `${Math.ceil(n / 1024)} KiB`;
+    const what = cfg.world.kind === 'text' && cfg.world.text !== '' ? 'its text' : 'it';
+    throw new ShareLinkError(
+      `this experiment is too large for a share link: compressed, ${what} would take ${kib(fragment.length)} of the ${kib(MAX_FRAGMENT)} a link holds; save the run or export it as a bundle instead`,
+    );
+  }
+  return fragment;
 }
 
 /** The deflated bytes of a link's payload, once its checksum (v2) matches. */

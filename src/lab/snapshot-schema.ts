@@ -165,7 +165,10 @@ function points2dSchema(cfg: ExperimentConfig, w: Extract<ExperimentConfig['worl
 function textSchema(cfg: ExperimentConfig, w: Extract<ExperimentConfig['world'], { kind: 'text' }>) {
   const models = Object.keys(cfg.models ?? {});
   // A byte-level token that is no whole character decodes as one U+FFFD, so a sample has at most a character per token.
-  const sample = v.pipe(v.string(), v.check((x) => [...x].length <= w.sampleLength, `at most ${w.sampleLength} characters`));
+  const sample = v.pipe(
+    v.string(),
+    v.check((x) => [...x].length <= w.sampleLength, `at most ${w.sampleLength} characters`),
+  );
   return v.object({
     kind: v.literal('text'),
     stage: stageOf(cfg),

@@ -136,7 +136,7 @@ export class TextSftStageRunner extends RecordedStage {
     const d = this.run.data;
     this.be.run(this.evalProgram);
     const nll = ((await this.be.read(this.heldLoss)) as Float32Array)[0];
-    return { 'nll/model': nll, 'bits_per_char': (nll * d.H * d.T) / d.heldChars / Math.LN2 };
+    return { 'nll/model': nll, bits_per_char: (nll * d.H * d.T) / d.heldChars / Math.LN2 };
   }
 
   async snapshot(): Promise<TextSnapshot> {

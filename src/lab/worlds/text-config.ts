@@ -43,7 +43,7 @@ export const TextWorldSchema = v.object({
     ['char', 'byte'] as const,
     'char',
     'Vocabulary',
-    "char: one token per distinct character of the corpus; byte: one token per UTF-8 byte (256 tokens)",
+    'char: one token per distinct character of the corpus; byte: one token per UTF-8 byte (256 tokens)',
   ),
   heldout: num(0.01, 0.5, 0.1, 'Held-out share', 'The share of the text, at its end, kept out of training'),
   window: int(8, 256, 64, 'Window', 'Tokens per training window (the model sees its own context of them)'),
@@ -104,7 +104,9 @@ function textFloats(run: TextRun): number {
 /** What is wrong with the corpus: empty, too large, not Unicode, too many characters, too short for the window. */
 function textProblems(w: TextWorld): string[] {
   if (w.corpus !== 'custom') {
-    return w.text === '' ? [] : ['world.text: set world.corpus to custom to train on your own text (or leave text out)'];
+    return w.text === ''
+      ? []
+      : ['world.text: set world.corpus to custom to train on your own text (or leave text out)'];
   }
   const text = w.text;
   if (text === '') return ['world.text: the corpus is custom but holds no text: paste or open your own'];

@@ -41,7 +41,11 @@ export function loneSurrogate(text: string): number {
 
 /** Size in binary units, for messages. */
 export const sizeText = (bytes: number): string =>
-  bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} bytes`;
+  bytes >= 1 << 20
+    ? `${(bytes / (1 << 20)).toFixed(1)} MiB`
+    : bytes >= 1024
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${bytes} bytes`;
 
 /** The offset of the first byte that breaks UTF-8 (a bad lead, a missing continuation, an overlong or surrogate form), or -1. */
 export function invalidUtf8At(bytes: Uint8Array): number {
@@ -126,8 +130,17 @@ export function charCount(ids: ArrayLike<number>, level: TextLevel): number {
  * Split the tokens at the end of the text: the last `share` of them are held out. At byte level the cut moves
  * forward to the start of a character, so no character is split between the two parts.
  */
-export function splitTokens(ids: Int32Array, share: number, level: TextLevel): { train: Int32Array; heldout: Int32Array } {
+export function splitTokens(
+  ids: Int32Array,
+  share: number,
+  level: TextLevel,
+): { train: Int32Array; heldout: Int32Array } {
   let cut = Math.round(ids.length * (1 - share));
   if (level === 'byte') while (cut < ids.length && (ids[cut] & 0xc0) === 0x80) cut++;
   return { train: ids.subarray(0, cut), heldout: ids.subarray(cut) };
+}
+
+/** What the corpus box says of a text: its characters, UTF-8 size and distinct characters. */
+export function textSummary(text: string): { chars: number; bytes: number; distinct: number } {
+  return { chars: [...text].length, bytes: utf8Length(text), distinct: distinctChars(text).length };
 }
