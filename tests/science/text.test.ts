@@ -1,0 +1,96 @@
+// Science: a character-level model trained briefly on the built-in corpus must predict its held-out part far better
+// than chance and better than the best bigram model of the text, and sample text made of the corpus's characters;
+// at byte level, bits per character count characters, not bytes. The preset's world at test size, on the CPU twins.
+import { describe, expect, it } from 'vitest';
+import { parseConfig, type ExperimentInput } from '../../src/lab/config';
+import { Experiment } from '../../src/lab/experiment';
+import type { MetricRow } from '../../src/lab/metrics';
+import { findPreset } from '../../src/lab/presets';
+import type { TextSnapshot } from '../../src/lab/stage';
+import { makeText } from '../../src/lab/worlds/text';
+import { cpu } from '../helpers/backends';
+
+async function train(input: ExperimentInput): Promise<{ rows: MetricRow[]; snapshot: TextSnapshot }> {
+  const exp = Experiment.create(cpu(), parseConfig(input));
+  try {
+    const rows = await exp.runToEnd(undefined, 100);
+    return { rows, snapshot: (await exp.snapshot()) as TextSnapshot };
+  } finally {
+    exp.dispose();
+  }
+}
+
+/** Conditional entropy H(next | previous) of a token sequence, in nats: the training NLL of its best bigram model. */
+function bigramEntropy(ids: Int32Array, V: number): number {
+  const counts = new Float64Array(V * V);
+  const rows = new Float64Array(V);
+  for (let i = 1; i < ids.length; i++) {
+    counts[ids[i - 1] * V + ids[i]]++;
+    rows[ids[i - 1]]++;
+  }
+  let h = 0;
+  for (let a = 0; a < V; a++)
+    for (let b = 0; b < V; b++) {
+      const c = counts[a * V + b];
+      if (c > 0) h -= c * Math.log(c / rows[a]);
+    }
+  return h / (ids.length - 1);
+}
+
+describe('text-sft-charlevel at test size', () => {
+  it('held-out NLL falls far below log V and below the bigram entropy; samples use the corpus characters', async () => {
+    const preset = findPreset('text-sft-charlevel')!.config;
+    const input = {
+      ...preset,
+      models: { lm: { kind: 'token-mlp', context: 4, embed: 12, width: 64, depth: 1 } },
+      stages: [{ kind: 'sft', name: 'sft', model: 'lm', steps: 120, batch: 16, optimizer: { lr: 0.01 } }],
+      metrics: { every: 40 },
+    } as ExperimentInput;
+    const data = makeText(parseConfig(input).world as never);
+    const logV = Math.log(data.V);
+    // The best bigram model of the training text, scored on that same text: optimistic for a bigram model.
+    const bigram = bigramEntropy(data.train, data.V);
+    expect(bigram).toBeLessThan(0.6 * logV);
+
+    const { rows, snapshot } = await train(input);
+    const evals = rows.filter((r) => r['nll/model'] !== undefined);
+    expect(evals.map((r) => r.step)).toEqual([40, 80, 120]);
+    const last = evals.at(-1)!;
+    const nll = last['nll/model']!;
+    expect(nll).toBeLessThan(bigram - 0.15);
+    expect(nll).toBeLessThan(0.5 * logV);
+    // Character level: one token per character, so bits per character is the NLL in bits.
+    expect(last.bits_per_char).toBeCloseTo(nll / Math.LN2, 5);
+    expect(last.loss).toBeLessThan(evals[0].loss!);
+
+    const chars = new Set(data.vocab.chars);
+    expect(snapshot.samples).toHaveLength(3);
+    for (const s of snapshot.samples) {
+      expect([...s]).toHaveLength(120);
+      for (const c of s) expect(chars.has(c)).toBe(true);
+    }
+    // A model at this NLL writes the corpus's most common word.
+    expect(snapshot.samples.join(' ')).toMatch(/the/);
+  }, 120_000);
+
+  it('at byte level, bits per character divide the held-out NLL by the characters, not the bytes', async () => {
+    const own = 'Ein Käfer läuft über die Straße, und die Sonne scheint. '.repeat(12);
+    const input = {
+      seed: 2,
+      world: { kind: 'text', corpus: 'custom', text: own, level: 'byte', window: 16, samples: 2, sampleLength: 24 },
+      models: { lm: { kind: 'token-mlp', context: 3, embed: 8, width: 32, depth: 1 } },
+      stages: [{ kind: 'sft', model: 'lm', steps: 60, batch: 8, optimizer: { lr: 0.01 } }],
+      metrics: { every: 30 },
+    } as ExperimentInput;
+    const data = makeText(parseConfig(input).world as never);
+    expect(data.V).toBe(256);
+    expect(data.heldChars).toBeLessThan(data.H * data.T);
+    const { rows, snapshot } = await train(input);
+    const last = rows.at(-1)!;
+    const nll = last['nll/model']!;
+    expect(last.bits_per_char).toBeCloseTo((nll * data.H * data.T) / data.heldChars / Math.LN2, 4);
+    expect(nll).toBeLessThan(0.5 * Math.log(256));
+    // Each sample is 24 bytes decoded: at most 24 characters, cut characters shown as U+FFFD.
+    for (const s of snapshot.samples) expect([...s].length).toBeLessThanOrEqual(24);
+  }, 120_000);
+});
