@@ -8,13 +8,32 @@ import { parseConfig, type ExperimentConfig } from '../lab/config';
 import { Experiment } from '../lab/experiment';
 import { isMetricName, METRIC_COLUMNS, type MetricRow } from '../lab/metrics';
 import { PRESETS, findPreset } from '../lab/presets';
+import { readUtf8 } from '../lab/worlds/text-tokens';
 
 export function presetsText(): string {
   return PRESETS.map((p) => `${p.name}\t${p.title}`).join('\n');
 }
 
-/** A config from a preset name or a JSON file, with --steps overriding every stage's steps. */
-export function loadConfig(source: string, steps?: number): ExperimentConfig {
+/** The world of a text config trains on the UTF-8 file `file` (--text) instead of its corpus. */
+function useTextFile(input: unknown, file: string): void {
+  const world = (input as { world?: { kind?: unknown; corpus?: unknown; text?: unknown } } | null)?.world;
+  if (world?.kind !== 'text')
+    throw new Error(`--text needs a text world (the config's world is ${String(world?.kind ?? 'missing')})`);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new Error(`--text: cannot read "${file}"`, { cause: e });
+  }
+  world.text = readUtf8(bytes, `--text "${file}"`);
+  world.corpus = 'custom';
+}
+
+/**
+ * A config from a preset name or a JSON file, with --steps overriding every stage's steps and --text giving a text
+ * world its own corpus.
+ */
+export function loadConfig(source: string, steps?: number, textFile?: string): ExperimentConfig {
   const preset = findPreset(source);
   let input: unknown;
   if (preset) input = structuredClone(preset.config);
@@ -37,6 +56,7 @@ export function loadConfig(source: string, steps?: number): ExperimentConfig {
     if (Array.isArray(stages))
       for (const s of stages) if (typeof s === 'object' && s !== null && !Array.isArray(s)) s.steps = steps;
   }
+  if (textFile !== undefined) useTextFile(input, textFile);
   return parseConfig(input);
 }
 
@@ -96,10 +116,15 @@ export async function runExperiment(be: Backend, cfg: ExperimentConfig, opts: Ru
 }
 
 export const RUN_USAGE = `usage: lab run <config.json | preset-name> [--backend webgpu|cpu] [--steps N] [--out metrics.jsonl]
+               [--text corpus.txt]
 
 Runs an experiment headless and writes one JSON object per logged step (OPS.md metric names) to --out,
 or to standard output when --out is not given. Progress goes to standard error: a bar with steps/s on a
-terminal, plain lines otherwise.`;
+terminal, plain lines otherwise.
+
+--text corpus.txt   A text world trains on this UTF-8 file (up to 1 MiB) instead of its corpus: the same
+                    as "corpus": "custom" and the file's text as "text" in the config's world. For example:
+                    lab run text-sft-charlevel --text my-notes.txt`;
 
 export const PRESETS_USAGE = `usage: lab presets
 
@@ -116,6 +141,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         backend: { type: 'string', default: 'webgpu' },
         steps: { type: 'string' },
         out: { type: 'string' },
+        text: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -147,7 +173,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   let cfg: ExperimentConfig;
   try {
-    cfg = loadConfig(positionals[0], steps);
+    cfg = loadConfig(positionals[0], steps, values.text);
   } catch (e) {
     console.error(`lab run: ${(e as Error).message}`);
     return 2;
