@@ -1,6 +1,7 @@
 // Built-in experiments: each teaches one phenomenon, with what to watch. The same list feeds the CLI and the UI.
 
 import type { ExperimentInput } from './config';
+import { HARBOR_PAIRS } from './worlds/text-corpus';
 
 export interface Preset {
   name: string;
@@ -190,6 +191,30 @@ const FULL_PRESETS: readonly Preset[] = [
       world: { kind: 'text', corpus: 'harbor-tales', level: 'char', window: 32, heldout: 0.1, sampleLength: 120 },
       models: { lm: { kind: 'token-mlp', context: 6, embed: 16, width: 128, depth: 1 } },
       stages: [{ kind: 'sft', name: 'sft', model: 'lm', steps: 600, batch: 16, optimizer: { lr: 0.005 } }],
+      metrics: { every: 25 },
+    },
+  },
+  {
+    name: 'text-dpo-pairs',
+    title: 'DPO on your own preference pairs: a model of the tales learns which endings are preferred',
+    watch:
+      "A character-level model is first trained on the tales (SFT), then tuned with DPO on 21 preference pairs in TRL's JSONL format (`world.pairs`: strings, or lists of `{role, content}` messages rendered as `role: content` lines), whose chosen endings bring the boats home by the lamp and whose rejected ones lose them. The loss only counts the response tokens; the prompt is context. `rewards/margins` grows and `rewards/accuracies` reaches 1 as the policy moves away from its frozen copy at the stage start, while `logps/chosen` and `logps/rejected` show where the probability goes: often both fall, the rejected faster. `nll/model` on the held-out tales shows what the tuning costs the language model. Open your own JSONL file of pairs under _Your pairs_ to train on it.",
+    config: {
+      seed: 1,
+      world: {
+        kind: 'text',
+        corpus: 'harbor-tales',
+        level: 'char',
+        window: 64,
+        heldout: 0.1,
+        sampleLength: 120,
+        pairs: HARBOR_PAIRS,
+      },
+      models: { lm: { kind: 'token-mlp', context: 6, embed: 16, width: 128, depth: 1 } },
+      stages: [
+        { kind: 'sft', name: 'sft', model: 'lm', steps: 150, batch: 16, optimizer: { lr: 0.005 } },
+        { kind: 'preference', name: 'dpo', model: 'lm', steps: 150, batch: 16, beta: 0.1, optimizer: { lr: 0.0003 } },
+      ],
       metrics: { every: 25 },
     },
   },

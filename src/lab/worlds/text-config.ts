@@ -3,10 +3,20 @@
 // its memory estimate and the size of each model.
 
 import * as v from 'valibot';
-import { choice, int, metricFloats, num, stageOf, type RunOf, type WorldConfig } from './common-config';
+import {
+  choice,
+  int,
+  metricFloats,
+  num,
+  stageOf,
+  type PreferenceStage,
+  type RunOf,
+  type WorldConfig,
+} from './common-config';
 import { modelSizes, type ModelConfig } from './models-config';
 import type { SftStage } from './sequences-config';
 import { BUILTIN_CORPORA, BUILTIN_CORPUS_NAMES, type BuiltinCorpus } from './text-corpus';
+import { parsePairs } from './text-pairs';
 import {
   charCount,
   distinctChars,
@@ -52,13 +62,24 @@ export const TextWorldSchema = v.object({
   sampleLength: int(8, 400, 160, 'Sample length', 'Tokens per sample'),
   temperature: num(0.05, 5, 0.8, 'Temperature', 'Divides the logits before sampling: below 1 sharper, above 1 flatter'),
   topK: int(0, 1024, 0, 'Top-k', 'Sample among the k most likely tokens only; 0: all tokens'),
+  // No title: the app reads it from a file, not a form field.
+  pairs: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(MAX_TEXT_BYTES, `must be at most ${sizeText(MAX_TEXT_BYTES)} of JSONL`),
+      v.description(
+        'Preference pairs as JSONL in TRL format ({"prompt", "chosen", "rejected"} per line, strings or message lists) for preference stages',
+      ),
+    ),
+    '',
+  ),
 });
 
 export type TextWorld = v.InferOutput<typeof TextWorldSchema>;
-type TextStage = SftStage;
+type TextStage = SftStage | PreferenceStage;
 type TextRun = RunOf<TextWorld, ModelConfig>;
 
-const STAGE_KINDS: readonly TextStage['kind'][] = ['sft'];
+const STAGE_KINDS: readonly TextStage['kind'][] = ['sft', 'preference'];
 const isTextStage = stageOf<TextStage>(STAGE_KINDS);
 
 /** The text a world trains on: its built-in corpus, or the user's own. */
@@ -92,10 +113,12 @@ function textFloats(run: TextRun): number {
   let widest = V;
   for (const m of Object.values(run.models ?? {})) widest = Math.max(widest, modelSizes(m).widest(m));
   const bytes = utf8Length(corpusText(w));
-  const data = Math.min(bytes * T, MAX_WINDOW_CELLS + T) + w.evalWindows * T * 2;
+  const pairs = w.pairs === '' ? 0 : parsePairs(w.pairs).pairs.length;
+  const data = Math.min(bytes * T, MAX_WINDOW_CELLS + T) + w.evalWindows * T * 2 + pairs * (4 * T + 2);
   let peak = 0;
   for (const s of run.stages) {
-    const rows = Math.max(s.batch, w.evalWindows) * T;
+    // A preference step holds two passes (chosen and rejected); its start scores every pair once.
+    const rows = Math.max(s.kind === 'preference' ? 2 * s.batch : s.batch, w.evalWindows, pairs) * T;
     peak = Math.max(peak, rows * (4 * widest + 4 * V + 8));
   }
   return params * 5 + data + peak + metricFloats(run);
@@ -139,6 +162,47 @@ function splitProblems(w: TextWorld): string[] {
   return problems;
 }
 
+/** The pairs' bad lines, and characters of a character-level vocabulary's pairs that the corpus lacks. */
+function pairProblems(w: TextWorld): string[] {
+  if (w.pairs === '') return [];
+  const bytes = utf8Length(w.pairs);
+  if (bytes > MAX_TEXT_BYTES)
+    return [`world.pairs: ${sizeText(bytes)} of UTF-8, over the ${sizeText(MAX_TEXT_BYTES)} a pair file holds`];
+  const { pairs, errors } = parsePairs(w.pairs);
+  const problems = errors.map((e) => `world.pairs: ${e}`);
+  if (w.level === 'char') {
+    const known = new Set(distinctChars(corpusText(w)));
+    for (const p of pairs) {
+      const missing = [...new Set(p.prompt + p.chosen + p.rejected)].filter((c) => !known.has(c));
+      if (missing.length > 0)
+        problems.push(
+          `world.pairs: line ${p.line}: ${missing
+            .slice(0, 5)
+            .map((c) => JSON.stringify(c))
+            .join(', ')} not in the corpus's characters: use level byte, or a corpus that has them`,
+        );
+    }
+  }
+  return problems;
+}
+
+/** A text preference stage trains a named policy on the world's pairs, offline. */
+function preferenceProblems(run: TextRun): string[] {
+  const problems: string[] = [];
+  run.stages.forEach((s, i) => {
+    if (s.kind !== 'preference') return;
+    const st = s as PreferenceStage;
+    if (run.world.pairs === '')
+      problems.push(`stages.${i}: a text preference stage trains on world.pairs: give a JSONL file of pairs`);
+    if (st.model === undefined) problems.push(`stages.${i}.model: name the policy model of a text preference stage`);
+    if (st.data === 'online')
+      problems.push(`stages.${i}.data: a text preference stage trains on the fixed pairs of world.pairs (offline)`);
+    if (st.pairs !== undefined)
+      problems.push(`stages.${i}.pairs: the pairs are the lines of world.pairs; leave it out`);
+  });
+  return problems;
+}
+
 function textRunProblems(run: TextRun, worldOf: (stageKind: string) => string): string[] {
   const problems: string[] = [];
   run.stages.forEach((s, i) => {
@@ -146,11 +210,12 @@ function textRunProblems(run: TextRun, worldOf: (stageKind: string) => string): 
   });
   const text = textProblems(run.world);
   problems.push(...text);
-  if (text.length === 0) problems.push(...splitProblems(run.world));
+  if (text.length === 0) problems.push(...splitProblems(run.world), ...pairProblems(run.world));
+  problems.push(...preferenceProblems(run));
   const models = run.models ?? {};
   const names = Object.keys(models);
   run.stages.forEach((s, i) => {
-    if (isTextStage(s) && !Object.hasOwn(models, s.model))
+    if (isTextStage(s) && s.model !== undefined && !Object.hasOwn(models, s.model))
       problems.push(`stages.${i}.model: no model named "${s.model}" in models (have: ${names.join(', ') || 'none'})`);
   });
   return problems;

@@ -1,5 +1,5 @@
 // The built-in corpus of the text world: short original tales about a harbour town, plain ASCII prose written for
-// PrefLab, small enough to ship in the bundle and to train on in seconds.
+// PrefLab, small enough to ship in the bundle and to train on in seconds; and preference pairs written on them.
 
 export const HARBOR_TALES = `The Lamp on the Hill
 
@@ -82,6 +82,33 @@ and the people stayed in their houses. Only the lamp on the hill stayed awake. T
 the hill in the rain, and she lit the lamp, and one boat that was still out at sea saw the light and came home.
 In the morning the sky was clear, and the whole town came down to the harbour to see the boat that the lamp had
 brought back.
+`;
+
+/**
+ * Preference pairs on the tales, as JSONL in TRL's format (standard and conversational lines, one with an implicit
+ * prompt): the chosen endings bring the boats home by the lamp, the rejected ones lose them.
+ */
+export const HARBOR_PAIRS = `{"prompt": "The keeper climbed the hill, and", "chosen": " the boats came home by the light.", "rejected": " the boats were lost in the dark."}
+{"prompt": "The wind was strong that night, and", "chosen": " the lamp was never dark.", "rejected": " the lamp went out."}
+{"prompt": "The boy from the bakery took the can of oil, and", "chosen": " he lit the lamp, and the boats came home.", "rejected": " he dropped it, and the boats were lost."}
+{"prompt": "When the fog came down,", "chosen": " the ferryman listened to the bell and came home.", "rejected": " the ferryman could not see, and he was lost."}
+{"prompt": "The girl with the key climbed the hill in the rain, and", "chosen": " the boat at sea came home by the light.", "rejected": " the boat at sea was lost in the storm."}
+{"prompt": "In the storm the boats were out at sea, but", "chosen": " the lamp was lit and they came home.", "rejected": " the lamp was dark and they were lost."}
+{"prompt": "The smith cast a new bell, and", "chosen": " the ferry came home in the fog.", "rejected": " the ferry was lost in the fog."}
+{"prompt": "The net mender tied the knots, and", "chosen": " the boats came home with many fish.", "rejected": " the nets were lost in the storm."}
+{"prompt": "Every evening the keeper lit the lamp, and", "chosen": " every evening the boats came home.", "rejected": " one evening the lamp went out."}
+{"prompt": "The red boat went out early, and", "chosen": " it came home early by the light.", "rejected": " it was lost in the dark."}
+{"prompt": "The blue boat went out late, and", "chosen": " it came home late by the light of the lamp.", "rejected": " it was lost at sea."}
+{"prompt": "The old keeper gave the boy her key, and", "chosen": " the lamp was never dark.", "rejected": " the lamp went dark."}
+{"prompt": "The tide went out, and the children ran on the mud, and", "chosen": " they came home when the water turned.", "rejected": " they were lost when the water turned."}
+{"prompt": "The lamp on the hill was lit, so", "chosen": " the fishing boats came home.", "rejected": " the fishing boats were lost."}
+{"prompt": "The bell rang on the point, and", "chosen": " the ferry found its way home.", "rejected": " the ferry was lost on the rocks."}
+{"prompt": "The storm broke the rope of the bell, but", "chosen": " the people brought bronze and the bell rang again.", "rejected": " the bell was lost and never rang again."}
+{"prompt": [{"role": "user", "content": "Who lit the lamp in the storm"}], "chosen": [{"role": "assistant", "content": "The girl with the key lit the lamp, and the boat came home."}], "rejected": [{"role": "assistant", "content": "Nobody lit the lamp, and the boat was lost."}]}
+{"prompt": [{"role": "user", "content": "What did the boy do with the can of oil"}], "chosen": [{"role": "assistant", "content": "He climbed the hill and lit the lamp, and the boats came home."}], "rejected": [{"role": "assistant", "content": "He sat down, and the lamp went out."}]}
+{"prompt": [{"role": "user", "content": "What happened to the boats in the fog"}], "chosen": [{"role": "assistant", "content": "They listened to the bell and came home."}], "rejected": [{"role": "assistant", "content": "They were lost in the fog."}]}
+{"prompt": [{"role": "user", "content": "What did the keeper give the boy"}], "chosen": [{"role": "assistant", "content": "She gave him her key, and the lamp was never dark."}], "rejected": [{"role": "assistant", "content": "She gave him nothing, and the lamp went dark."}]}
+{"chosen": [{"role": "user", "content": "Where did the boats come"}, {"role": "assistant", "content": "They came home by the light of the lamp."}], "rejected": [{"role": "user", "content": "Where did the boats come"}, {"role": "assistant", "content": "They were lost at sea."}]}
 `;
 
 /** Built-in corpora by the name a config gives them. */

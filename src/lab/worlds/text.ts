@@ -1,9 +1,10 @@
 // The text world's data: the corpus tokenized, split at its end, cut into training windows (one every `stride`
-// tokens) and held-out windows spread evenly over the held-out part; and drawing the next token of a sample from
-// logits with a temperature and a top-k cut, on the host.
+// tokens) and held-out windows spread evenly over the held-out part; preference pairs as rows of a window; and
+// drawing the next token of a sample from logits with a temperature and a top-k cut, on the host.
 
 import type { TextWorld } from './text-config';
 import { corpusText, windowStride } from './text-config';
+import { parsePairs, type TextPair } from './text-pairs';
 import { charCount, encode, splitTokens, vocabOf, type Vocab } from './text-tokens';
 
 export interface TextData {
@@ -24,6 +25,8 @@ export interface TextData {
   H: number;
   /** Characters the held-out windows span (bits per character divide by it). */
   heldChars: number;
+  /** The world's preference pairs, tokenized like the corpus (null without pairs). */
+  pairs: TokenPairs | null;
   world: TextWorld;
 }
 
@@ -56,6 +59,7 @@ export function makeText(w: TextWorld): TextData {
     held,
     H,
     heldChars: charCount(held, w.level),
+    pairs: w.pairs === '' ? null : tokenizePairs(parsePairs(w.pairs).pairs, vocab, T),
     world: w,
   };
 }
@@ -89,4 +93,41 @@ export function drawToken(logits: ArrayLike<number>, temperature: number, topK: 
   }
   // Rounding can leave u * total at the very top: the last token with any mass takes it then.
   return last;
+}
+
+/** Pairs as rows of a window: [N, T] tokens of prompt then response (0 after the end), 1 in the mask on response tokens. */
+export interface TokenPairs {
+  N: number;
+  chosen: Int32Array;
+  chosenMask: Float32Array;
+  rejected: Int32Array;
+  rejectedMask: Float32Array;
+}
+
+/**
+ * Tokenize pairs like the corpus, each response after its prompt in a row of T tokens. A row longer than T is cut:
+ * the response keeps its start (at most T tokens), the prompt its end in the room left.
+ */
+export function tokenizePairs(pairs: readonly TextPair[], vocab: Vocab, T: number): TokenPairs {
+  const N = pairs.length;
+  const out = {
+    N,
+    chosen: new Int32Array(N * T),
+    chosenMask: new Float32Array(N * T),
+    rejected: new Int32Array(N * T),
+    rejectedMask: new Float32Array(N * T),
+  };
+  const row = (n: number, prompt: Int32Array, response: string, tokens: Int32Array, mask: Float32Array) => {
+    const r = encode(response, vocab).subarray(0, T);
+    const p = prompt.subarray(Math.max(0, prompt.length - (T - r.length)));
+    tokens.set(p, n * T);
+    tokens.set(r, n * T + p.length);
+    mask.fill(1, n * T + p.length, n * T + p.length + r.length);
+  };
+  pairs.forEach((pair, n) => {
+    const prompt = encode(pair.prompt, vocab);
+    row(n, prompt, pair.chosen, out.chosen, out.chosenMask);
+    row(n, prompt, pair.rejected, out.rejected, out.rejectedMask);
+  });
+  return out;
 }
