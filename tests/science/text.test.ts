@@ -94,3 +94,39 @@ describe('text-sft-charlevel at test size', () => {
     for (const s of snapshot.samples) expect([...s].length).toBeLessThanOrEqual(24);
   }, 120_000);
 });
+
+describe('text-dpo-pairs at test size', () => {
+  it('DPO on the built-in pairs: loss log 2 at the start, margins grow, the rejected endings lose probability', async () => {
+    const preset = findPreset('text-dpo-pairs')!.config as { world: object };
+    const input = {
+      ...preset,
+      models: { lm: { kind: 'token-mlp', context: 4, embed: 12, width: 64, depth: 1 } },
+      stages: [
+        { kind: 'sft', name: 'sft', model: 'lm', steps: 60, batch: 16, optimizer: { lr: 0.01 } },
+        { kind: 'preference', name: 'dpo', model: 'lm', steps: 40, batch: 16, beta: 0.1, optimizer: { lr: 0.001 } },
+      ],
+      metrics: { every: 20 },
+    } as ExperimentInput;
+    const { rows, snapshot } = await train(input);
+    const dpo = rows.filter((r) => r.stage === 'dpo');
+    expect(dpo).toHaveLength(40);
+    // The policy is its reference at the first step: every margin is 0 and the sigmoid loss is log 2.
+    expect(dpo[0].loss).toBeCloseTo(Math.LN2, 5);
+    expect(dpo[0]['rewards/margins']).toBeCloseTo(0, 5);
+    const tail = dpo.slice(-10);
+    const mean = (k: 'rewards/margins' | 'rewards/accuracies' | 'logps/chosen' | 'logps/rejected' | 'loss') =>
+      tail.reduce((a, r) => a + r[k]!, 0) / tail.length;
+    expect(mean('rewards/margins')).toBeGreaterThan(1);
+    expect(mean('rewards/accuracies')).toBeGreaterThan(0.9);
+    expect(mean('loss')).toBeLessThan(0.35);
+    // The batches differ, so compare the mean log-prob change of each side: the rejected side falls further.
+    const start = dpo.slice(0, 5);
+    const drop = (k: 'logps/chosen' | 'logps/rejected') =>
+      start.reduce((a, r) => a + r[k]!, 0) / start.length - mean(k);
+    expect(drop('logps/rejected')).toBeGreaterThan(drop('logps/chosen') + 5);
+    // The language model is still evaluated on the held-out tales, and still writes.
+    expect(dpo.at(-1)!['nll/model']).toBeGreaterThan(0);
+    expect(snapshot.stage).toBe('dpo');
+    expect(snapshot.samples).toHaveLength(3);
+  }, 180_000);
+});

@@ -1,4 +1,5 @@
-// `lab run --text`: a text world trains on a UTF-8 file from the command line, and a bad file is named, exit 2.
+// `lab run --text` and `--pairs`: a text world trains on a UTF-8 file and on JSONL preference pairs from the command
+// line; a bad file or a bad line of pairs is named, exit 2.
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,4 +56,38 @@ describe('lab run --text', () => {
     expect(tiny.code).toBe(2);
     expect(tiny.stderr).toMatch(/world.window: the training part holds 8 characters/);
   }, 120_000);
+
+  it('trains DPO on a JSONL file of pairs, and names a bad line by its number', async () => {
+    const msgs = (content: string) => [{ role: 'assistant', content }];
+    const pairs = join(dir, 'pairs.jsonl');
+    writeFileSync(
+      pairs,
+      [
+        JSON.stringify({ prompt: 'The lamp', chosen: ' was lit.', rejected: ' went out.' }),
+        JSON.stringify({
+          prompt: [{ role: 'user', content: 'The boats' }],
+          chosen: msgs('came home.'),
+          rejected: msgs('were lost.'),
+        }),
+      ].join('\n'),
+    );
+    const out = join(dir, 'dpo.jsonl');
+    const ok = await lab('run', 'text-dpo-pairs', '--backend', 'cpu', '--steps', '3', '--pairs', pairs, '--out', out);
+    expect(ok.stderr).toMatch(/6\/6/);
+    expect(ok.code).toBe(0);
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number | string>);
+    const dpo = rows.filter((r) => r.stage === 'dpo');
+    expect(dpo).toHaveLength(3);
+    expect(dpo[0].loss).toBeCloseTo(Math.LN2, 5);
+    expect(dpo[0]).toHaveProperty('rewards/margins');
+
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, `${JSON.stringify({ prompt: 'a', chosen: 'b', rejected: 'c' })}\n{"prompt": "a",\n`);
+    const refused = await lab('run', 'text-dpo-pairs', '--backend', 'cpu', '--pairs', bad);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('world.pairs: line 2: not valid JSON');
+  }, 180_000);
 });
