@@ -1,6 +1,7 @@
 // The text world end to end: a corpus pasted into the app trains a character-level model; the bits-per-character
 // chart gets points and Model state shows samples made of the pasted text's characters; a file that is not UTF-8
-// is named and the pasted text stays.
+// is named and the pasted text stays; a JSONL file of pairs with a bad line is named by line, and good pairs train
+// a DPO stage.
 import { expect, test } from './fixtures';
 import { choosePreset, waitForState } from './helpers';
 
@@ -66,4 +67,47 @@ test('a file that is not UTF-8 is named and the text already there stays', async
   });
   await expect(page.getByTestId('corpus-error')).toHaveCount(0);
   await expect(page.getByTestId('corpus-text')).toHaveValue(CORPUS.repeat(5));
+});
+
+test('a JSONL file of pairs: a bad line is named, good pairs train DPO', async ({ page }) => {
+  await page.goto('/');
+  await waitForState(page, 'ready');
+  await choosePreset(page, 'text-dpo-pairs');
+  await page.getByText('Configuration', { exact: true }).click();
+  await expect(page.getByTestId('pairs-summary')).toContainText('21 pairs');
+  const good = [
+    JSON.stringify({ prompt: 'The lamp', chosen: ' was lit.', rejected: ' went dark.' }),
+    JSON.stringify({
+      prompt: [{ role: 'user', content: 'Where did the boats go' }],
+      chosen: [{ role: 'assistant', content: 'They came home.' }],
+      rejected: [{ role: 'assistant', content: 'They were lost.' }],
+    }),
+  ];
+  await page.getByTestId('pairs-file').setInputFiles({
+    name: 'pairs.jsonl',
+    mimeType: 'application/jsonl',
+    buffer: Buffer.from([good[0], '{"prompt": "The lamp"', good[1]].join('\n')),
+  });
+  await expect(page.getByTestId('pairs-summary')).toContainText('2 pairs');
+  await expect(page.getByTestId('pairs-summary')).toContainText('1 bad lines');
+  await expect(page.getByTestId('config-error')).toContainText('world.pairs: line 2: not valid JSON');
+
+  await page.getByTestId('pairs-file').setInputFiles({
+    name: 'pairs.jsonl',
+    mimeType: 'application/jsonl',
+    buffer: Buffer.from(good.join('\n')),
+  });
+  await expect(page.getByTestId('config-error')).toHaveCount(0);
+  await expect(page.getByTestId('pairs-summary')).toHaveText(/^2 pairs \(\d+ bytes\)$/);
+  for (const i of [0, 1]) await page.locator(`[id="cfg-stages.${i}.steps"]`).fill('10');
+  await page.locator('[id="cfg-metrics.every"]').fill('5');
+  await page.locator('[id="cfg-metrics.every"]').press('Tab');
+  await page.getByRole('button', { name: 'Apply and reset the run' }).click();
+  await waitForState(page, 'ready');
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-total', '20');
+  await page.getByTestId('train').click();
+  await waitForState(page, 'finished', 120_000);
+  await expect(page.locator('[data-testid="chart"][data-chart="Reward margin"]')).toBeVisible();
+  await expect(page.getByTestId('snapshot')).toHaveAttribute('data-kind', 'text');
+  await expect(page.getByTestId('snapshot')).toContainText('in stage dpo');
 });

@@ -7,7 +7,7 @@ import type { MetricValues } from '../metrics';
 import type { TextSnapshot } from '../stage';
 import { drawToken } from '../worlds/text';
 import { decode } from '../worlds/text-tokens';
-import type { TextRun } from './text';
+import type { TextRun } from './text-run';
 import type { LmPass, TextLm } from './text-model';
 
 /** Samples of a model drawn on the host, one token at a time, from the logits the device computes. */

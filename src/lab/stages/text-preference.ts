@@ -11,7 +11,7 @@ import { preferenceOutputs } from '../preference-outputs';
 import { RecordedStage, type TextSnapshot } from '../stage';
 import { STAGE_OFFSET } from '../streams';
 import { keyOf } from './sequence-kit';
-import type { TextRun } from './text';
+import type { TextRun } from './text-run';
 import { TextEval } from './text-eval';
 
 export class TextPreferenceStageRunner extends RecordedStage {

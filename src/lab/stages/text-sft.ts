@@ -7,7 +7,7 @@ import type { MetricValues } from '../metrics';
 import { RecordedStage, type TextSnapshot } from '../stage';
 import { STAGE_OFFSET } from '../streams';
 import { keyOf } from './sequence-kit';
-import type { TextRun } from './text';
+import type { TextRun } from './text-run';
 import { TextEval } from './text-eval';
 
 export const TEXT_SFT_STEP_METRICS = ['loss'] as const;

@@ -63,7 +63,7 @@ function pairOf(value: unknown, line: number): TextPair | string {
   if (typeof c === 'string') return c;
   const r = messagesOf(rejected, 'rejected');
   if (typeof r === 'string') return r;
-  let p: Message[] = [];
+  let p: Message[];
   let cs = c;
   let rs = r;
   if (prompt === undefined) {
