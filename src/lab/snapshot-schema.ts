@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import type { ExperimentConfig } from './config';
 import type { Snapshot } from './stage';
+import { boundedList } from './worlds/common-config';
 import { modeCount } from './worlds/points2d-config';
 
 export class SnapshotError extends Error {
@@ -173,7 +174,7 @@ function textSchema(cfg: ExperimentConfig, w: Extract<ExperimentConfig['world'],
     kind: v.literal('text'),
     stage: stageOf(cfg),
     model: v.picklist(models, `must name a model of the run (${models.join(', ')})`),
-    samples: v.pipe(v.array(sample), v.maxLength(w.samples, `at most the ${w.samples} samples of the config`)),
+    samples: boundedList(sample, { max: w.samples, maxMessage: `at most the ${w.samples} samples of the config` }),
     temperature: exactly(w.temperature, 'temperature'),
     topK: exactly(w.topK, 'top-k'),
   });

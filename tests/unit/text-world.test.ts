@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Philox } from '../../src/engine/rng';
 import { ConfigError, parseConfig, type ExperimentInput } from '../../src/lab/config';
 import { decodeConfig, encodeConfig, ShareLinkError } from '../../src/lab/share';
+import { parseSnapshot } from '../../src/lab/snapshot-schema';
 import { drawToken, makeText } from '../../src/lab/worlds/text';
 import { corpusText, MAX_WINDOW_CELLS, windowStride } from '../../src/lab/worlds/text-config';
 import {
@@ -243,5 +244,20 @@ describe('share links of a text world', () => {
     expect(() => encodeConfig(cfg)).toThrow(
       /too large for a share link: compressed, its text would take \d+ KiB of the 32 KiB/,
     );
+  });
+});
+
+describe('a stored text snapshot', () => {
+  const cfg = parseConfig(text({ samples: 2, sampleLength: 10 }));
+  const snap = { kind: 'text', stage: 'sft', model: 'lm', samples: ['the lamp', 'a gull'], temperature: 0.8, topK: 0 };
+
+  it('is read back as it was stored', () => {
+    expect(parseSnapshot(JSON.parse(JSON.stringify(snap)), cfg)).toEqual(snap);
+  });
+
+  it('is refused beyond the config: more samples, longer samples, another temperature', () => {
+    expect(() => parseSnapshot({ ...snap, samples: ['a', 'b', 'c'] }, cfg)).toThrow(/at most the 2 samples/);
+    expect(() => parseSnapshot({ ...snap, samples: ['x'.repeat(11)] }, cfg)).toThrow(/at most 10 characters/);
+    expect(() => parseSnapshot({ ...snap, temperature: 1 }, cfg)).toThrow(/temperature/);
   });
 });

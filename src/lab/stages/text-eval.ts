@@ -93,9 +93,13 @@ export class TextEval {
     return { 'nll/model': nll, bits_per_char: (nll * d.H * d.T) / d.heldChars / Math.LN2 };
   }
 
-  /** Samples of the model at step `done` (drawn once per step). */
-  async snapshot(done: number): Promise<TextSnapshot> {
-    if (this.samples?.step !== done) this.samples = { step: done, texts: await this.sampler.draw(this.sampleStream) };
+  /**
+   * Samples of the model, drawn anew once per metric period (and at the stage's end): a draw reads logits back once
+   * per token, too often to repeat at every snapshot while training.
+   */
+  async snapshot(done: number, period: number, steps: number): Promise<TextSnapshot> {
+    const at = done >= steps ? steps : done - (done % period);
+    if (this.samples?.step !== at) this.samples = { step: at, texts: await this.sampler.draw(this.sampleStream) };
     const w = this.run.data.world;
     return {
       kind: 'text',

@@ -127,6 +127,6 @@ export class TextPreferenceStageRunner extends RecordedStage {
 
   async snapshot(): Promise<TextSnapshot> {
     await this.started();
-    return this.eval.snapshot(this.done);
+    return this.eval.snapshot(this.done, this.period, this.steps);
   }
 }

@@ -70,6 +70,6 @@ export class TextSftStageRunner extends RecordedStage {
 
   async snapshot(): Promise<TextSnapshot> {
     this.started();
-    return this.eval.snapshot(this.done);
+    return this.eval.snapshot(this.done, this.period, this.steps);
   }
 }
