@@ -52,7 +52,7 @@ export {
   type ProgressiveStage,
 } from './worlds/points2d-config';
 
-export { TEXT_CORPORA, TextWorldSchema, type TextWorld } from './worlds/text-config';
+export { TextWorldSchema, type TextWorld } from './worlds/text-config';
 
 export const CONFIG_VERSION = 1;
 

@@ -37,10 +37,6 @@ export class TextLm {
     return this.model.arena;
   }
 
-  get params(): TokenMlpTensors {
-    return this.model.params;
-  }
-
   /** Tokens the model reads before the one it predicts: a sampler keeps this many. */
   get context(): number {
     return this.model.shape.C;

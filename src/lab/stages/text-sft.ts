@@ -10,7 +10,7 @@ import { keyOf } from './sequence-kit';
 import type { TextRun } from './text-run';
 import { TextEval } from './text-eval';
 
-export const TEXT_SFT_STEP_METRICS = ['loss'] as const;
+const TEXT_SFT_STEP_METRICS = ['loss'] as const;
 
 export class TextSftStageRunner extends RecordedStage {
   private program: Program | null = null;
