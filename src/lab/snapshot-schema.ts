@@ -170,14 +170,25 @@ function textSchema(cfg: ExperimentConfig, w: Extract<ExperimentConfig['world'],
     v.string(),
     v.check((x) => [...x].length <= w.sampleLength, `at most ${w.sampleLength} characters`),
   );
-  return v.object({
-    kind: v.literal('text'),
-    stage: stageOf(cfg),
-    model: v.picklist(models, `must name a model of the run (${models.join(', ')})`),
-    samples: boundedList(sample, { max: w.samples, maxMessage: `at most the ${w.samples} samples of the config` }),
-    temperature: exactly(w.temperature, 'temperature'),
-    topK: exactly(w.topK, 'top-k'),
-  });
+  const max = { max: w.samples, maxMessage: `at most the ${w.samples} samples of the config` };
+  return v.pipe(
+    v.object({
+      kind: v.literal('text'),
+      stage: stageOf(cfg),
+      model: v.picklist(models, `must name a model of the run (${models.join(', ')})`),
+      samples: boundedList(sample, max),
+      probs: boundedList(floats, max),
+      temperature: exactly(w.temperature, 'temperature'),
+      topK: exactly(w.topK, 'top-k'),
+    }),
+    v.forward(
+      v.check(
+        (s) => s.probs.length === s.samples.length && s.samples.every((x, i) => s.probs[i].length === [...x].length),
+        'one probability per character of each sample',
+      ),
+      ['probs'],
+    ),
+  );
 }
 
 function snapshotSchema(cfg: ExperimentConfig) {

@@ -45,6 +45,8 @@ export interface TextSnapshot {
   /** The named model the stage trains. */
   model: string;
   samples: string[];
+  /** The model's probability (temperature 1, all tokens) of each character of each sample: [...samples[i]].length. */
+  probs: Float32Array[];
   temperature: number;
   /** 0: all tokens. */
   topK: number;

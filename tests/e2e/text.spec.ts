@@ -42,6 +42,10 @@ test('a pasted corpus trains: bits per character charted, samples shown', async 
     for (const c of text) expect(chars.has(c), `sample character ${JSON.stringify(c)}`).toBe(true);
   }
   await expect(snapshot).toContainText('temperature 0.8');
+  // The probability strip: every character is a span that says its probability.
+  const first = page.getByTestId('text-samples').locator('li').first().locator('span.tok');
+  await expect(first).toHaveCount(120);
+  await expect(first.first()).toHaveAttribute('title', /^".*": p = \d/);
 });
 
 test('a file that is not UTF-8 is named and the text already there stays', async ({ page }) => {

@@ -71,6 +71,11 @@ describe('text-sft-charlevel at test size', () => {
     }
     // A model at this NLL writes the corpus's most common word.
     expect(snapshot.samples.join(' ')).toMatch(/the/);
+    // The strip: one probability per character, and the model finds its own characters far likelier than 1 / V.
+    const probs = snapshot.probs.flatMap((p) => Array.from(p));
+    expect(snapshot.probs.map((p) => p.length)).toEqual([120, 120, 120]);
+    for (const p of probs) expect(p).toBeGreaterThan(0);
+    expect(probs.reduce((a, b) => a + b) / probs.length).toBeGreaterThan(5 / data.V);
   }, 120_000);
 
   it('at byte level, bits per character divide the held-out NLL by the characters, not the bytes', async () => {
@@ -90,8 +95,11 @@ describe('text-sft-charlevel at test size', () => {
     const nll = last['nll/model']!;
     expect(last.bits_per_char).toBeCloseTo((nll * data.H * data.T) / data.heldChars / Math.LN2, 4);
     expect(nll).toBeLessThan(0.5 * Math.log(256));
-    // Each sample is 24 bytes decoded: at most 24 characters, cut characters shown as U+FFFD.
-    for (const s of snapshot.samples) expect([...s].length).toBeLessThanOrEqual(24);
+    // Each sample is 24 bytes decoded: at most 24 characters, cut characters shown as U+FFFD, a probability each.
+    snapshot.samples.forEach((s, i) => {
+      expect([...s].length).toBeLessThanOrEqual(24);
+      expect(snapshot.probs[i].length).toBe([...s].length);
+    });
   }, 120_000);
 });
 

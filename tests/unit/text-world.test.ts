@@ -5,11 +5,12 @@ import { Philox } from '../../src/engine/rng';
 import { ConfigError, parseConfig, type ExperimentInput } from '../../src/lab/config';
 import { decodeConfig, encodeConfig, ShareLinkError } from '../../src/lab/share';
 import { parseSnapshot } from '../../src/lab/snapshot-schema';
-import { drawToken, makeText } from '../../src/lab/worlds/text';
+import { drawToken, makeText, tokenProbability } from '../../src/lab/worlds/text';
 import { corpusText, MAX_WINDOW_CELLS, windowStride } from '../../src/lab/worlds/text-config';
 import {
   charCount,
   decode,
+  decodeWith,
   encode,
   invalidUtf8At,
   loneSurrogate,
@@ -41,6 +42,17 @@ describe('vocabulary and tokens', () => {
     expect(charCount(ids, 'byte')).toBe(4);
     // A cut character decodes as one replacement character, never as an exception.
     expect(decode(ids.subarray(0, 2), v)).toBe('a\ufffd');
+  });
+
+  it('spreads per-token values over characters: a byte-level character takes the product of its bytes', () => {
+    const bytes = vocabOf('', 'byte');
+    const ids = encode('aé', bytes); // 0x61, 0xc3, 0xa9
+    expect(decodeWith(ids, [0.5, 0.5, 0.4], bytes)).toEqual({ text: 'aé', perChar: [0.5, 0.2] });
+    // A lead byte without its continuation stands alone as U+FFFD.
+    expect(decodeWith([0xc3, 0x61], [0.1, 0.9], bytes)).toEqual({ text: '\ufffda', perChar: [0.1, 0.9] });
+    const chars = vocabOf('ab', 'char');
+    expect(decodeWith([1, 0], [0.3, 0.7], chars)).toEqual({ text: 'ba', perChar: [0.3, 0.7] });
+    expect(tokenProbability([0, Math.log(3)], 1)).toBeCloseTo(0.75, 12);
   });
 
   it('a character outside the vocabulary is named', () => {
@@ -249,15 +261,30 @@ describe('share links of a text world', () => {
 
 describe('a stored text snapshot', () => {
   const cfg = parseConfig(text({ samples: 2, sampleLength: 10 }));
-  const snap = { kind: 'text', stage: 'sft', model: 'lm', samples: ['the lamp', 'a gull'], temperature: 0.8, topK: 0 };
+  const snap = {
+    kind: 'text',
+    stage: 'sft',
+    model: 'lm',
+    samples: ['the lamp', 'a gull'],
+    probs: [new Float32Array(8).fill(0.5), new Float32Array(6).fill(0.25)],
+    temperature: 0.8,
+    topK: 0,
+  };
+  const stored = JSON.parse(JSON.stringify({ ...snap, probs: snap.probs.map((p) => Array.from(p)) })) as unknown;
 
   it('is read back as it was stored', () => {
-    expect(parseSnapshot(JSON.parse(JSON.stringify(snap)), cfg)).toEqual(snap);
+    expect(parseSnapshot(stored, cfg)).toEqual(snap);
+  });
+
+  it('needs one probability per character of each sample', () => {
+    const bad = { ...(stored as object), probs: [[0.5], [0.25]] };
+    expect(() => parseSnapshot(bad, cfg)).toThrow(/one probability per character of each sample/);
   });
 
   it('is refused beyond the config: more samples, longer samples, another temperature', () => {
-    expect(() => parseSnapshot({ ...snap, samples: ['a', 'b', 'c'] }, cfg)).toThrow(/at most the 2 samples/);
-    expect(() => parseSnapshot({ ...snap, samples: ['x'.repeat(11)] }, cfg)).toThrow(/at most 10 characters/);
-    expect(() => parseSnapshot({ ...snap, temperature: 1 }, cfg)).toThrow(/temperature/);
+    const base = stored as object;
+    expect(() => parseSnapshot({ ...base, samples: ['a', 'b', 'c'] }, cfg)).toThrow(/at most the 2 samples/);
+    expect(() => parseSnapshot({ ...base, samples: ['x'.repeat(11)] }, cfg)).toThrow(/at most 10 characters/);
+    expect(() => parseSnapshot({ ...base, temperature: 1 }, cfg)).toThrow(/temperature/);
   });
 });

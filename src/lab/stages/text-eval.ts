@@ -5,8 +5,8 @@ import type { Program, Tensor } from '../../engine/backend';
 import { Philox } from '../../engine/rng';
 import type { MetricValues } from '../metrics';
 import type { TextSnapshot } from '../stage';
-import { drawToken } from '../worlds/text';
-import { decode } from '../worlds/text-tokens';
+import { drawToken, tokenProbability } from '../worlds/text';
+import { decodeWith } from '../worlds/text-tokens';
 import type { TextRun } from './text-run';
 import type { LmPass, TextLm } from './text-model';
 
@@ -28,8 +28,11 @@ export class TextSampler {
     this.program = be.record(`${label}:next`, () => lm.forwardNext(this.pass, this.context, lm.context));
   }
 
-  /** The world's samples, from BOS, with the same draws each time (`stream`): they change only as the model does. */
-  async draw(stream: number): Promise<string[]> {
+  /**
+   * The world's samples, from BOS, with the same draws each time (`stream`): they change only as the model does;
+   * with the model's own probability (temperature 1, all tokens) of each character drawn.
+   */
+  async draw(stream: number): Promise<{ texts: string[]; probs: Float32Array[] }> {
     const { be, data, cfg } = this.run;
     const w = data.world;
     const S = w.samples;
@@ -38,18 +41,22 @@ export class TextSampler {
     const rng = new Philox(cfg.seed, stream);
     const ctx = new Int32Array(S * C).fill(data.bos);
     const out = Array.from({ length: S }, () => new Int32Array(w.sampleLength));
+    const p = Array.from({ length: S }, () => new Float64Array(w.sampleLength));
     for (let t = 0; t < w.sampleLength; t++) {
       be.write(this.context, ctx);
       be.run(this.program);
       const logits = (await be.read(this.pass.logits)) as Float32Array;
       for (let s = 0; s < S; s++) {
-        const id = drawToken(logits.subarray(s * V, (s + 1) * V), w.temperature, w.topK, rng.uniform());
+        const row = logits.subarray(s * V, (s + 1) * V);
+        const id = drawToken(row, w.temperature, w.topK, rng.uniform());
         out[s][t] = id;
+        p[s][t] = tokenProbability(row, id);
         ctx.copyWithin(s * C, s * C + 1, (s + 1) * C);
         ctx[(s + 1) * C - 1] = id;
       }
     }
-    return out.map((ids) => decode(ids, data.vocab));
+    const decoded = out.map((ids, s) => decodeWith(ids, p[s], data.vocab));
+    return { texts: decoded.map((d) => d.text), probs: decoded.map((d) => Float32Array.from(d.perChar)) };
   }
 
   release(): void {
@@ -63,7 +70,7 @@ export class TextEval {
   private readonly loss: Tensor;
   private readonly mask: Tensor;
   private readonly sampler: TextSampler;
-  private samples: { step: number; texts: string[] } | null = null;
+  private samples: { step: number; texts: string[]; probs: Float32Array[] } | null = null;
 
   constructor(
     private readonly run: TextRun,
@@ -99,13 +106,14 @@ export class TextEval {
    */
   async snapshot(done: number, period: number, steps: number): Promise<TextSnapshot> {
     const at = done >= steps ? steps : done - (done % period);
-    if (this.samples?.step !== at) this.samples = { step: at, texts: await this.sampler.draw(this.sampleStream) };
+    if (this.samples?.step !== at) this.samples = { step: at, ...(await this.sampler.draw(this.sampleStream)) };
     const w = this.run.data.world;
     return {
       kind: 'text',
       stage: this.stage,
       model: this.model,
       samples: [...this.samples.texts],
+      probs: this.samples.probs.map((p) => p.slice()),
       temperature: w.temperature,
       topK: w.topK,
     };

@@ -144,3 +144,39 @@ export function splitTokens(
 export function textSummary(text: string): { chars: number; bytes: number; distinct: number } {
   return { chars: [...text].length, bytes: utf8Length(text), distinct: distinctChars(text).length };
 }
+
+/**
+ * The text of token ids with a value per token spread over its characters: one character per token at character
+ * level; at byte level a character's bytes (a lead byte and its continuations) give it the product of their values,
+ * and a byte that starts no whole character stands alone (its U+FFFD gets its own value).
+ */
+export function decodeWith(
+  ids: ArrayLike<number>,
+  values: ArrayLike<number>,
+  vocab: Vocab,
+): { text: string; perChar: number[] } {
+  let text = '';
+  const perChar: number[] = [];
+  for (let i = 0; i < ids.length;) {
+    let n = 1;
+    if (vocab.level === 'byte') {
+      const b = ids[i];
+      const want = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 1;
+      let ok = i + want <= ids.length;
+      for (let k = 1; ok && k < want; k++) ok = (ids[i + k] & 0xc0) === 0x80;
+      if (ok) n = want;
+    }
+    const piece = decode(
+      Array.from({ length: n }, (_, k) => ids[i + k]),
+      vocab,
+    );
+    let value = 1;
+    for (let k = 0; k < n; k++) value *= values[i + k];
+    for (const c of piece) {
+      text += c;
+      perChar.push(value);
+    }
+    i += n;
+  }
+  return { text, perChar };
+}

@@ -131,3 +131,12 @@ export function tokenizePairs(pairs: readonly TextPair[], vocab: Vocab, T: numbe
   });
   return out;
 }
+
+/** The probability of token `id` under one row of logits: softmax at temperature 1 over all tokens. */
+export function tokenProbability(logits: ArrayLike<number>, id: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < logits.length; j++) max = Math.max(max, logits[j]);
+  let z = 0;
+  for (let j = 0; j < logits.length; j++) z += Math.exp(logits[j] - max);
+  return Math.exp(logits[id] - max) / z;
+}
