@@ -199,6 +199,17 @@ describe('text world config', () => {
     );
   });
 
+  it('refuses a run too large for the memory budget before anything is allocated', () => {
+    const big = text(
+      { level: 'byte', window: 256, evalWindows: 256 },
+      {
+        models: { lm: { kind: 'token-mlp', context: 8, embed: 128, width: 512, depth: 4 } },
+        stages: [{ kind: 'sft', model: 'lm', steps: 10, batch: 4096 }],
+      },
+    );
+    expect(problems(big)[0]).toMatch(/the run would need \d+ MiB of GPU memory, over the 256 MiB budget/);
+  });
+
   it('refuses stages of other worlds and unknown models', () => {
     const p = problems(
       text(
