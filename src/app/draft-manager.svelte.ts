@@ -31,6 +31,8 @@ export class DraftManager {
   expected = $state.raw<Fingerprint | null>(null);
   /** Why the opened link's expected results cannot be checked (its config opened all the same). */
   resultsError = $state<string | null>(null);
+  /** Why the last share link could not be made (an experiment too large for a link). */
+  shareError = $state<string | null>(null);
   /** What the share link the page opened is ("dpo-bandit with beta 2"), until dismissed or another preset is picked. */
   linkNote = $state<string | null>(null);
   /** For a draft not from a preset: the preset the loaded config is that preset plus changes of, if any. */
@@ -66,7 +68,13 @@ export class DraftManager {
       if (origin.preset && origin.changes.length === 0) this.presetName = origin.preset.name;
       this.nearestName = origin.preset?.name ?? null;
     }
-    writeAddress(encodeConfig(config), this.#link, this.presetName);
+    try {
+      writeAddress(encodeConfig(config), this.#link, this.presetName);
+    } catch (e) {
+      // An experiment too large for a link (a long text of one's own) leaves the address bare; Share says why.
+      if (!(e instanceof ShareLinkError)) throw e;
+      clearAddress();
+    }
   }
 
   /** The worker refused a config: say why. */
@@ -86,6 +94,8 @@ export class DraftManager {
     const p = PRESETS.find((x) => x.name === name);
     if (!p) return null;
     this.presetName = name;
+    this.shareUrl = null;
+    this.shareError = null;
     this.linkError = null;
     this.leaveLink();
     return parseConfig(p.config);
@@ -164,9 +174,22 @@ export class DraftManager {
     if (this.linkError) clearAddress();
   }
 
-  /** The full link of the loaded config, carrying `results` when the run has logged some; it is also copied. */
-  share(config: ExperimentConfig, results: Fingerprint | null): string {
-    const fragment = encodeLink(encodeConfig(config), results);
+  /**
+   * The full link of the loaded config, carrying `results` when the run has logged some; it is also copied. Null, with
+   * the reason in shareError, for an experiment too large for a link.
+   */
+  share(config: ExperimentConfig, results: Fingerprint | null): string | null {
+    let config64: string;
+    try {
+      config64 = encodeConfig(config);
+    } catch (e) {
+      if (!(e instanceof ShareLinkError)) throw e;
+      this.shareError = e.message;
+      this.shareUrl = null;
+      return null;
+    }
+    this.shareError = null;
+    const fragment = encodeLink(config64, results);
     this.shareUrl = location.origin + location.pathname + location.search + fragment;
     this.sharedSteps = results?.points.length ?? 0;
     return this.shareUrl;

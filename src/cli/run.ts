@@ -8,13 +8,51 @@ import { parseConfig, type ExperimentConfig } from '../lab/config';
 import { Experiment } from '../lab/experiment';
 import { isMetricName, METRIC_COLUMNS, type MetricRow } from '../lab/metrics';
 import { PRESETS, findPreset } from '../lab/presets';
+import { readUtf8 } from '../lab/worlds/text-tokens';
 
 export function presetsText(): string {
   return PRESETS.map((p) => `${p.name}\t${p.title}`).join('\n');
 }
 
-/** A config from a preset name or a JSON file, with --steps overriding every stage's steps. */
-export function loadConfig(source: string, steps?: number): ExperimentConfig {
+/** The world of a text config, for a flag that gives it a file. */
+function textWorld(input: unknown, flag: string): Record<string, unknown> {
+  const world = (input as { world?: Record<string, unknown> } | null)?.world;
+  if (world?.kind !== 'text')
+    throw new Error(`${flag} needs a text world (the config's world is ${String(world?.kind ?? 'missing')})`);
+  return world;
+}
+
+/** A UTF-8 file of at most 1 MiB, for a flag. */
+function readTextFile(file: string, flag: string): string {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new Error(`${flag}: cannot read "${file}"`, { cause: e });
+  }
+  return readUtf8(bytes, `${flag} "${file}"`);
+}
+
+/** Files for a text world: its corpus (--text) and its preference pairs as JSONL (--pairs). */
+export interface TextFiles {
+  text?: string;
+  pairs?: string;
+}
+
+function useTextFiles(input: unknown, files: TextFiles): void {
+  if (files.text !== undefined) {
+    const world = textWorld(input, '--text');
+    world.text = readTextFile(files.text, '--text');
+    world.corpus = 'custom';
+  }
+  if (files.pairs !== undefined) textWorld(input, '--pairs').pairs = readTextFile(files.pairs, '--pairs');
+}
+
+/**
+ * A config from a preset name or a JSON file, with --steps overriding every stage's steps and --text and --pairs
+ * giving a text world its own corpus and preference pairs.
+ */
+export function loadConfig(source: string, steps?: number, files: TextFiles = {}): ExperimentConfig {
   const preset = findPreset(source);
   let input: unknown;
   if (preset) input = structuredClone(preset.config);
@@ -37,6 +75,7 @@ export function loadConfig(source: string, steps?: number): ExperimentConfig {
     if (Array.isArray(stages))
       for (const s of stages) if (typeof s === 'object' && s !== null && !Array.isArray(s)) s.steps = steps;
   }
+  useTextFiles(input, files);
   return parseConfig(input);
 }
 
@@ -96,10 +135,21 @@ export async function runExperiment(be: Backend, cfg: ExperimentConfig, opts: Ru
 }
 
 export const RUN_USAGE = `usage: lab run <config.json | preset-name> [--backend webgpu|cpu] [--steps N] [--out metrics.jsonl]
+               [--text corpus.txt] [--pairs pairs.jsonl]
 
 Runs an experiment headless and writes one JSON object per logged step (OPS.md metric names) to --out,
 or to standard output when --out is not given. Progress goes to standard error: a bar with steps/s on a
-terminal, plain lines otherwise.`;
+terminal, plain lines otherwise.
+
+--text corpus.txt   A text world trains on this UTF-8 file (up to 1 MiB) instead of its corpus: the same
+                    as "corpus": "custom" and the file's text as "text" in the config's world. For example:
+                    lab run text-sft-charlevel --text my-notes.txt
+--pairs pairs.jsonl Preference pairs for a text world's preference stages (the config's "pairs"): one JSON
+                    object per line in TRL's format, {"prompt": ..., "chosen": ..., "rejected": ...} as
+                    strings, or as lists of {"role", "content"} messages (rendered as "role: content"
+                    lines); without "prompt", the shared start of chosen and rejected is the prompt. UTF-8,
+                    up to 1 MiB and 8192 pairs; a bad line is named by its number. For example:
+                    lab run text-dpo-pairs --pairs my-pairs.jsonl`;
 
 export const PRESETS_USAGE = `usage: lab presets
 
@@ -116,6 +166,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         backend: { type: 'string', default: 'webgpu' },
         steps: { type: 'string' },
         out: { type: 'string' },
+        text: { type: 'string' },
+        pairs: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -147,7 +199,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   let cfg: ExperimentConfig;
   try {
-    cfg = loadConfig(positionals[0], steps);
+    cfg = loadConfig(positionals[0], steps, { text: values.text, pairs: values.pairs });
   } catch (e) {
     console.error(`lab run: ${(e as Error).message}`);
     return 2;

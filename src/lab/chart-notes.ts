@@ -19,7 +19,9 @@ export const CHART_NOTES: Record<ChartName, string> = {
   'Ranking accuracy':
     'Share of the data pairs the policy ranks as labelled, $\\pi_\\theta(y_w) > \\pi_\\theta(y_l)$, and the share the idealized DPO optimum ranks so.',
   'Held-out NLL':
-    "Per-token negative log-likelihood $-\\frac{1}{T}\\sum_t \\log p(y_t \\mid y_{<t})$ of held-out oracle text under each model; the oracle's own is the floor.",
+    "Per-token negative log-likelihood $-\\frac{1}{T}\\sum_t \\log p(y_t \\mid y_{<t})$ of held-out oracle text (or of the held-out part of a corpus) under each model; the oracle's own is the floor.",
+  'Bits per character':
+    'Held-out negative log-likelihood in bits per character of the text: $-\\frac{1}{N_{chars}} \\sum_t \\log_2 p(y_t \\mid y_{<t})$ (uniform over $V$ characters: $\\log_2 V$).',
   Agreement:
     "Share of held-out positions where the student's most likely token is the teacher's: $\\arg\\max p_S = \\arg\\max p_T$.",
   'True reward':

@@ -30,6 +30,7 @@ import {
   SequencesWorldSchema,
   SftStageSchema,
 } from './worlds/sequences-config';
+import { TEXT, TextWorldSchema } from './worlds/text-config';
 
 export {
   OptimizerSchema,
@@ -72,9 +73,16 @@ export {
   type ProgressiveStage,
 } from './worlds/points2d-config';
 
+export { TextWorldSchema, type TextWorld } from './worlds/text-config';
+
 export const CONFIG_VERSION = 1;
 
-export const WorldSchema = v.variant('kind', [BanditWorldSchema, SequencesWorldSchema, Points2dWorldSchema]);
+export const WorldSchema = v.variant('kind', [
+  BanditWorldSchema,
+  SequencesWorldSchema,
+  Points2dWorldSchema,
+  TextWorldSchema,
+]);
 
 export const StageSchema = v.variant('kind', [
   PreferenceStageSchema,
@@ -92,7 +100,7 @@ export const ExperimentSchema = v.object({
   title: v.optional(v.pipe(v.string(), v.maxLength(120)), ''),
   seed: int(0, 2 ** 31 - 1, 0, 'Seed', 'Every random draw of the run derives from it'),
   world: WorldSchema,
-  // Named models of a sequences run (absent on the bandit, whose policy is its table).
+  // Named models of a sequences or text run (absent on the bandit, whose policy is its table).
   models: v.optional(v.record(v.pipe(v.string(), v.regex(NAME, 'a short lowercase name')), ModelSchema)),
   stages: boundedList(StageSchema, {
     min: 1,
@@ -113,6 +121,7 @@ const WORLDS: { [K in World['kind']]: WorldConfig<Extract<World, { kind: K }>, M
   bandit: BANDIT,
   sequences: SEQUENCES,
   points2d: POINTS2D,
+  text: TEXT,
 };
 
 /** The world that runs a stage kind (for the message about a stage in the wrong world). */

@@ -10,6 +10,7 @@ import type { Run, Snapshot, StageRunner } from './stage';
 import { buildBanditRun } from './stages/preference';
 import { buildSequencesRun } from './stages/sequences';
 import { buildPoints2dRun } from './stages/points2d';
+import { buildTextRun } from './stages/text';
 
 export function buildRun(be: Backend, config: ExperimentConfig): Run {
   switch (config.world.kind) {
@@ -19,6 +20,8 @@ export function buildRun(be: Backend, config: ExperimentConfig): Run {
       return buildSequencesRun(be, config);
     case 'points2d':
       return buildPoints2dRun(be, config);
+    case 'text':
+      return buildTextRun(be, config);
   }
 }
 

@@ -100,7 +100,8 @@ const REGISTRY = [
     name: 'nll/model',
     chart: 'Held-out NLL',
     unit: 'nats/token',
-    description: 'Per-token negative log-likelihood of held-out oracle sequences under the model the stage trains',
+    description:
+      'Per-token negative log-likelihood of held-out oracle sequences (text: windows of the held-out text) under the model the stage trains',
     cadence: 'period',
   },
   {
@@ -115,6 +116,14 @@ const REGISTRY = [
     chart: 'Held-out NLL',
     unit: 'nats/token',
     description: 'The same for the hidden oracle itself: the floor no model can beat',
+    cadence: 'period',
+  },
+  {
+    name: 'bits_per_char',
+    chart: 'Bits per character',
+    unit: 'bits/char',
+    description:
+      'Text: negative log2-likelihood of the held-out windows under the model the stage trains, over the characters they span (at byte level a character is 1-4 tokens)',
     cadence: 'period',
   },
   {

@@ -1,6 +1,7 @@
 // Built-in experiments: each teaches one phenomenon, with what to watch. The same list feeds the CLI and the UI.
 
 import type { ExperimentInput } from './config';
+import { HARBOR_PAIRS } from './worlds/text-corpus';
 
 export interface Preset {
   name: string;
@@ -220,6 +221,43 @@ const FULL_PRESETS: readonly Preset[] = [
         { ...distillStudent, name: 'small', model: 'small', divergence: 'forward_kl', optimizer: { lr: 0.003 } },
         { ...distillStudent, name: 'fkl', model: 'fwd', divergence: 'forward_kl', optimizer: { lr: 0.03 } },
         { ...distillStudent, name: 'rkl', model: 'rev', divergence: 'reverse_kl', optimizer: { lr: 0.03 } },
+      ],
+      metrics: { every: 25 },
+    },
+  },
+  {
+    name: 'text-sft-charlevel',
+    title: 'A character-level language model learns the built-in tales, then overfits them',
+    watch:
+      "SFT on windows of a small corpus, one token per character: the loss is $-\\log p_\\theta(y_t \\mid y_{<t})$ averaged over each window. The held-out part (the last tenth of the text) is never trained on: `nll/model` on it starts near $\\log V$ (uniform over the corpus's 49 characters, 3.9 nats) and falls below 2.07 nats, the bigram entropy of the text (the best a model that sees only the previous character can do), because this model sees the previous six. `bits_per_char` is the same in bits per character. With some 4,300 training characters the model then memorizes them: the training `loss` keeps falling while the held-out NLL turns back up, which is overfitting. The samples in _Model state_ turn from random letters into words and phrases of the tales; lower the temperature or set a top-k for safer, more repetitive text. Choose the corpus custom and paste or open your own text to train on it instead.",
+    config: {
+      seed: 1,
+      world: { kind: 'text', corpus: 'harbor-tales', level: 'char', window: 32, heldout: 0.1, sampleLength: 120 },
+      models: { lm: { kind: 'token-mlp', context: 6, embed: 16, width: 128, depth: 1 } },
+      stages: [{ kind: 'sft', name: 'sft', model: 'lm', steps: 600, batch: 16, optimizer: { lr: 0.005 } }],
+      metrics: { every: 25 },
+    },
+  },
+  {
+    name: 'text-dpo-pairs',
+    title: 'DPO on your own preference pairs: a model of the tales learns which endings are preferred',
+    watch:
+      "A character-level model is first trained on the tales (SFT), then tuned with DPO on 21 preference pairs in TRL's JSONL format (`world.pairs`: strings, or lists of `{role, content}` messages rendered as `role: content` lines), whose chosen endings bring the boats home by the lamp and whose rejected ones lose them. The loss only counts the response tokens; the prompt is context. At the first step the policy is its reference, so the loss is $\\log 2$. `rewards/margins` grows and `rewards/accuracies` reaches 1 as the policy moves away from its frozen copy at the stage start, while `logps/chosen` and `logps/rejected` show where the probability goes: here the rejected endings lose most of theirs while the chosen ones keep about what they had. `nll/model` on the held-out tales shows what the tuning costs the language model. Open your own JSONL file of pairs under _Your pairs_ to train on it.",
+    config: {
+      seed: 1,
+      world: {
+        kind: 'text',
+        corpus: 'harbor-tales',
+        level: 'char',
+        window: 64,
+        heldout: 0.1,
+        sampleLength: 120,
+        pairs: HARBOR_PAIRS,
+      },
+      models: { lm: { kind: 'token-mlp', context: 6, embed: 16, width: 128, depth: 1 } },
+      stages: [
+        { kind: 'sft', name: 'sft', model: 'lm', steps: 150, batch: 16, optimizer: { lr: 0.005 } },
+        { kind: 'preference', name: 'dpo', model: 'lm', steps: 150, batch: 16, beta: 0.1, optimizer: { lr: 0.0003 } },
       ],
       metrics: { every: 25 },
     },

@@ -62,10 +62,20 @@ export function encodeJson(json: string): string {
 
 /**
  * The fragment (with its leading '#') that reproduces a run: the config's version and its non-default values (the
- * schema fills in the rest on opening; a changed default therefore needs a new CONFIG_VERSION).
+ * schema fills in the rest on opening; a changed default therefore needs a new CONFIG_VERSION). A ShareLinkError when
+ * it would be longer than a link may be: a text world's own corpus travels in the link only while it compresses
+ * into one.
  */
 export function encodeConfig(cfg: ExperimentConfig): string {
-  return encodeJson(JSON.stringify(compactConfig(cfg)));
+  const fragment = encodeJson(JSON.stringify(compactConfig(cfg)));
+  if (fragment.length > MAX_FRAGMENT) {
+    const kib = (n: number) => `${Math.ceil(n / 1024)} KiB`;
+    const what = cfg.world.kind === 'text' && cfg.world.text !== '' ? 'its text' : 'it';
+    throw new ShareLinkError(
+      `this experiment is too large for a share link: compressed, ${what} would take ${kib(fragment.length)} of the ${kib(MAX_FRAGMENT)} a link holds; save the run or export it as a bundle instead`,
+    );
+  }
+  return fragment;
 }
 
 /** The deflated bytes of a link's payload, once its checksum (v2) matches. */

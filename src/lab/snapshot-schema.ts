@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import type { ExperimentConfig } from './config';
 import type { Snapshot } from './stage';
+import { boundedList } from './worlds/common-config';
 import { modeCount } from './worlds/points2d-config';
 
 export class SnapshotError extends Error {
@@ -162,6 +163,34 @@ function points2dSchema(cfg: ExperimentConfig, w: Extract<ExperimentConfig['worl
   );
 }
 
+function textSchema(cfg: ExperimentConfig, w: Extract<ExperimentConfig['world'], { kind: 'text' }>) {
+  const models = Object.keys(cfg.models ?? {});
+  // A byte-level token that is no whole character decodes as one U+FFFD, so a sample has at most a character per token.
+  const sample = v.pipe(
+    v.string(),
+    v.check((x) => [...x].length <= w.sampleLength, `at most ${w.sampleLength} characters`),
+  );
+  const max = { max: w.samples, maxMessage: `at most the ${w.samples} samples of the config` };
+  return v.pipe(
+    v.object({
+      kind: v.literal('text'),
+      stage: stageOf(cfg),
+      model: v.picklist(models, `must name a model of the run (${models.join(', ')})`),
+      samples: boundedList(sample, max),
+      probs: boundedList(floats, max),
+      temperature: exactly(w.temperature, 'temperature'),
+      topK: exactly(w.topK, 'top-k'),
+    }),
+    v.forward(
+      v.check(
+        (s) => s.probs.length === s.samples.length && s.samples.every((x, i) => s.probs[i].length === [...x].length),
+        'one probability per character of each sample',
+      ),
+      ['probs'],
+    ),
+  );
+}
+
 function snapshotSchema(cfg: ExperimentConfig) {
   const w = cfg.world;
   switch (w.kind) {
@@ -171,6 +200,8 @@ function snapshotSchema(cfg: ExperimentConfig) {
       return sequencesSchema(cfg, w);
     case 'points2d':
       return points2dSchema(cfg, w);
+    case 'text':
+      return textSchema(cfg, w);
   }
 }
 

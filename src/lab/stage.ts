@@ -38,6 +38,20 @@ export interface SequencesSnapshot {
   scores?: Float32Array;
 }
 
+/** Texts sampled from a text stage's model, from the start of a text, with the world's temperature and top-k. */
+export interface TextSnapshot {
+  kind: 'text';
+  stage: string;
+  /** The named model the stage trains. */
+  model: string;
+  samples: string[];
+  /** The model's probability (temperature 1, all tokens) of each character of each sample: [...samples[i]].length. */
+  probs: Float32Array[];
+  temperature: number;
+  /** 0: all tokens. */
+  topK: number;
+}
+
 /** A points2d run: samples [n, 2] of the data, the teacher (or DPO reference) and the stage's student. */
 export interface Points2dSnapshot {
   kind: 'points2d';
@@ -67,7 +81,7 @@ export interface Points2dSnapshot {
   reward?: { angle: number; scale: number };
 }
 
-export type Snapshot = BanditSnapshot | SequencesSnapshot | Points2dSnapshot;
+export type Snapshot = BanditSnapshot | SequencesSnapshot | Points2dSnapshot | TextSnapshot;
 
 export interface StageRunner {
   readonly name: string;

@@ -18,6 +18,7 @@ const KINDS: [kind: string, cfg: ExperimentInput][] = [
   ['bandit', short('dpo-bandit', 40, 10)],
   ['sequences', short('distill-forward-kl', 20, 5)],
   ['points2d', short('diffusion-dmd-collapse', 30, 10)],
+  ['text', short('text-dpo-pairs', 10, 5)],
 ];
 
 test('on a 360 px phone nothing runs past the screen, before and after a short run of each world', async ({ page }) => {
