@@ -189,7 +189,8 @@ def preference_step(policy, reference, world, stage, pick, procs):
 @torch.no_grad()
 def period_metrics(logits, world, stage):
     """The metrics PrefLab reads back every metrics period, in float64 from the float32 table: KL to the
-    reference and to the closed-form optimum, entropy, and how the policy ranks every offline pair."""
+    reference and to the closed-form optimum, entropy, the exact mean hidden reward, and how the policy ranks every
+    offline pair."""
     logp = F.log_softmax(logits.double(), dim=-1)
     p = logp.exp()
 
@@ -202,6 +203,7 @@ def period_metrics(logits, world, stage):
         "kl/reference": kl(world.reference_logp),
         "kl/optimal": kl(world.optimal_logp(stage["beta"])),
         "entropy": -torch.where(p > 0, p * logp, torch.zeros_like(p)).sum(-1).mean().item(),
+        "reward/true": (p * world.reward).sum(-1).mean().item(),  # the policy's exact mean hidden reward
         "ranking/accuracy": ranked[0],
         "ranking/idealized": world.idealized_accuracy(stage["beta"]),
     }
