@@ -1,6 +1,7 @@
 // Science: a character-level model trained briefly on the built-in corpus must predict its held-out part far better
 // than chance and better than the best bigram model of the text, and sample text made of the corpus's characters;
-// at byte level, bits per character count characters, not bytes. The preset's world at test size, on the CPU twins.
+// a small transformer does so too, attending to its whole window; at byte level, bits per character count
+// characters, not bytes. The preset's world at test size, on the CPU twins.
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type ExperimentInput } from '../../src/lab/config';
 import { Experiment } from '../../src/lab/experiment';
@@ -100,6 +101,39 @@ describe('text-sft-charlevel at test size', () => {
       expect([...s].length).toBeLessThanOrEqual(24);
       expect(snapshot.probs[i].length).toBe([...s].length);
     });
+  }, 120_000);
+});
+
+describe('text-sft-transformer at test size', () => {
+  it('a one-block transformer beats the bigram entropy on held-out text and samples past its window', async () => {
+    const preset = findPreset('text-sft-transformer')!.config as ExperimentInput & { world: object };
+    const input = {
+      ...preset,
+      world: { ...preset.world, evalWindows: 16 },
+      models: { lm: { kind: 'transformer', layers: 1, heads: 4, width: 32, context: 32 } },
+      stages: [{ kind: 'sft', name: 'sft', model: 'lm', steps: 300, batch: 16, optimizer: { lr: 0.01 } }],
+      metrics: { every: 100 },
+    } as ExperimentInput;
+    const data = makeText(parseConfig(input).world as never);
+    const bigram = bigramEntropy(data.train, data.V);
+
+    const { rows, snapshot } = await train(input);
+    const evals = rows.filter((r) => r['nll/model'] !== undefined);
+    expect(evals.map((r) => r.step)).toEqual([100, 200, 300]);
+    const last = evals.at(-1)!;
+    const nll = last['nll/model']!;
+    // Attending to the whole window, it uses more than the previous character.
+    expect(nll).toBeLessThan(bigram - 0.15);
+    expect(nll).toBeLessThan(evals[0]['nll/model']!);
+    expect(last.bits_per_char).toBeCloseTo(nll / Math.LN2, 5);
+
+    // 120 characters from a window of 32: past it, each is drawn after the last 31.
+    const chars = new Set(data.vocab.chars);
+    for (const s of snapshot.samples) {
+      expect([...s]).toHaveLength(120);
+      for (const c of s) expect(chars.has(c)).toBe(true);
+    }
+    expect(snapshot.samples.join(' ')).toMatch(/the/);
   }, 120_000);
 });
 

@@ -8,51 +8,57 @@ import type { TextSnapshot } from '../stage';
 import { drawToken, tokenProbability } from '../worlds/text';
 import { decodeWith } from '../worlds/text-tokens';
 import type { TextRun } from './text-run';
-import type { LmPass, TextLm } from './text-model';
+import type { TextLm } from './text-model';
 
 /** Samples of a model drawn on the host, one token at a time, from the logits the device computes. */
 export class TextSampler {
-  private readonly context: Tensor; // [S, C] i32 the tokens before the one drawn
-  private readonly pass: LmPass;
-  private readonly program: Program;
+  private readonly context: Tensor; // [S, T] i32 the tokens before the one drawn, from position 0
+  /** [S, V] the logits a program last issued (set as it is recorded or replayed). */
+  private logits: Tensor | null = null;
+  /** One program per position drawn at: the logits there given the positions before. */
+  private readonly programs: Program[];
 
   constructor(
     private readonly run: TextRun,
-    private readonly lm: TextLm,
+    lm: TextLm,
     label: string,
   ) {
     const { be, data } = run;
     const S = data.world.samples;
-    this.context = be.tensor([S, lm.context], { dtype: 'i32', label: `${label}:context` });
-    this.pass = lm.pass(S, 1, `${label}:next`, false);
-    this.program = be.record(`${label}:next`, () => lm.forwardNext(this.pass, this.context, lm.context));
+    this.context = be.tensor([S, data.T], { dtype: 'i32', label: `${label}:context` });
+    const step = lm.stepper(S, `${label}:next`);
+    this.programs = Array.from({ length: Math.min(data.T, data.world.sampleLength) }, (_, t) =>
+      be.record(`${label}:next${t}`, () => {
+        this.logits = step.issue(this.context, t);
+      }),
+    );
   }
 
   /**
    * The world's samples, from BOS, with the same draws each time (`stream`): they change only as the model does;
-   * with the model's own probability (temperature 1, all tokens) of each character drawn.
+   * with the model's own probability (temperature 1, all tokens) of each character drawn. Past a window, each token
+   * is drawn after the last T - 1 drawn, as the model read a training window (BOS, then text from mid-corpus).
    */
   async draw(stream: number): Promise<{ texts: string[]; probs: Float32Array[] }> {
     const { be, data, cfg } = this.run;
     const w = data.world;
+    const { T, V } = data;
     const S = w.samples;
-    const C = this.lm.context;
-    const V = data.V;
     const rng = new Philox(cfg.seed, stream);
-    const ctx = new Int32Array(S * C).fill(data.bos);
+    const ctx = new Int32Array(S * T);
     const out = Array.from({ length: S }, () => new Int32Array(w.sampleLength));
     const p = Array.from({ length: S }, () => new Float64Array(w.sampleLength));
-    for (let t = 0; t < w.sampleLength; t++) {
+    for (let k = 0; k < w.sampleLength; k++) {
+      const t = Math.min(k, T - 1);
+      for (let s = 0; s < S; s++) ctx.set(out[s].subarray(k - t, k), s * T);
       be.write(this.context, ctx);
-      be.run(this.program);
-      const logits = (await be.read(this.pass.logits)) as Float32Array;
+      be.run(this.programs[t]);
+      const logits = (await be.read(this.logits!)) as Float32Array;
       for (let s = 0; s < S; s++) {
         const row = logits.subarray(s * V, (s + 1) * V);
         const id = drawToken(row, w.temperature, w.topK, rng.uniform());
-        out[s][t] = id;
-        p[s][t] = tokenProbability(row, id);
-        ctx.copyWithin(s * C, s * C + 1, (s + 1) * C);
-        ctx[(s + 1) * C - 1] = id;
+        out[s][k] = id;
+        p[s][k] = tokenProbability(row, id);
       }
     }
     const decoded = out.map((ids, s) => decodeWith(ids, p[s], data.vocab));
@@ -84,7 +90,7 @@ export class TextEval {
     this.loss = be.tensor([1], { label: `${stage}:held_loss` });
     // Every position of a held-out window counts.
     this.mask = be.tensor([H * T], { label: `${stage}:held_mask`, data: new Float32Array(H * T).fill(1) });
-    const held = lm.pass(H, T, `${stage}:held`, false);
+    const held = lm.pass(H, `${stage}:held`, false);
     this.program = be.record(`${stage}:eval`, () => {
       lm.forward(held, device.held);
       be.crossEntropyForward(this.loss, held.logits, device.held, this.mask, { R: H * T, V });

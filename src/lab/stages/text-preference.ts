@@ -39,17 +39,16 @@ export class TextPreferenceStageRunner extends RecordedStage {
     // The reference: a frozen copy of the policy as it is now; its log-probs of every pair are computed once.
     const refFlat = this.tensor([lm.arena.length], 'reference');
     be.copy(refFlat, lm.arena.params);
-    const ref = lm.model.tensorsIn(refFlat);
     const refSet: [Tensor, Tensor] = [
       this.tensor([N], 'reference_chosen_set'),
       this.tensor([N], 'reference_rejected_set'),
     ];
-    const all = lm.pass(N, T, `${this.name}:reference_set`, false);
+    const all = lm.pass(N, `${this.name}:reference_set`, false);
     be.run(
       be.record(`${this.name}:reference_set`, () => {
-        lm.forward(all, pairs.chosen, ref);
+        lm.forward(all, pairs.chosen, refFlat);
         be.sequenceLogpsForward(refSet[0], all.logits, pairs.chosen, pairs.chosenMask, { ...seq, B: N });
-        lm.forward(all, pairs.rejected, ref);
+        lm.forward(all, pairs.rejected, refFlat);
         be.sequenceLogpsForward(refSet[1], all.logits, pairs.rejected, pairs.rejectedMask, { ...seq, B: N });
       }),
     );
@@ -64,8 +63,8 @@ export class TextPreferenceStageRunner extends RecordedStage {
     const rr = this.tensor([B], 'reference_rejected_logps');
     const pc = this.tensor([B], 'policy_chosen_logps');
     const pr = this.tensor([B], 'policy_rejected_logps');
-    const wc = lm.pass(B, T, `${this.name}:policy_chosen`, true);
-    const wr = lm.pass(B, T, `${this.name}:policy_rejected`, true);
+    const wc = lm.pass(B, `${this.name}:policy_chosen`, true);
+    const wr = lm.pass(B, `${this.name}:policy_rejected`, true);
     const { out, grads: dLogps } = preferenceOutputs(be, B, (shape, label) => this.tensor(shape, label));
     this.eval = this.own(new TextEval(this.run, lm, this.name, st.model!, this.stream(STAGE_OFFSET.sample)));
     const key = keyOf(cfg.seed, this.stream(STAGE_OFFSET.batch));

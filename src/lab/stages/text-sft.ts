@@ -35,7 +35,7 @@ export class TextSftStageRunner extends RecordedStage {
     // Every position of a window counts: the mask is all ones.
     const mask = this.tensor([B * T], 'mask', 'f32', new Float32Array(B * T).fill(1));
     const loss = this.tensor([1], 'loss');
-    const train = lm.pass(B, T, `${this.name}:train`, true);
+    const train = lm.pass(B, `${this.name}:train`, true);
     this.eval = this.own(new TextEval(this.run, lm, this.name, this.stage.model, this.stream(STAGE_OFFSET.sample)));
     const batchKey = keyOf(cfg.seed, this.stream(STAGE_OFFSET.batch));
     return () => {

@@ -4,10 +4,8 @@
 import type { Backend } from '../../engine/backend';
 import type { ExperimentConfig } from '../config';
 import type { Run } from '../stage';
-import { TokenMlp } from '../models/token-mlp';
-import { modelStream } from '../streams';
 import { makeText } from '../worlds/text';
-import { TextLm } from './text-model';
+import { textLm } from './text-model';
 import { TextDevice, type TextRun } from './text-run';
 import { TextPreferenceStageRunner } from './text-preference';
 import { TextSftStageRunner } from './text-sft';
@@ -16,12 +14,9 @@ export function buildTextRun(be: Backend, cfg: ExperimentConfig): Run {
   if (cfg.world.kind !== 'text') throw new Error(`a text run needs a text world, not ${cfg.world.kind}`);
   const data = makeText(cfg.world);
   const device = new TextDevice(be, data);
+  const dims = { T: data.T, V: data.V, bos: data.bos };
   const models = new Map(
-    Object.entries(cfg.models ?? {}).map(([name, m], i) => {
-      // The config's checks refuse other kinds in a text world.
-      if (m.kind !== 'token-mlp') throw new Error(`models.${name}: a text run trains token-mlp models, not ${m.kind}`);
-      return [name, new TextLm(be, new TokenMlp(be, name, m, data.V + 1, data.V, cfg.seed, modelStream(i)), data.bos)];
-    }),
+    Object.entries(cfg.models ?? {}).map(([name, m], i) => [name, textLm(be, name, m, i, dims, cfg.seed)]),
   );
   const run: TextRun = { be, cfg, data, device, models };
   const stages = cfg.stages.map((s, i) => {
@@ -38,10 +33,7 @@ export function buildTextRun(be: Backend, cfg: ExperimentConfig): Run {
     },
     release() {
       for (const s of stages) s.release();
-      for (const m of models.values()) {
-        m.release();
-        m.model.release();
-      }
+      for (const m of models.values()) m.dispose();
       device.release();
     },
   };

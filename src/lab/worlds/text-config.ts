@@ -1,12 +1,14 @@
 // The text world's config: its schema (a built-in corpus by name or the user's own text, the vocabulary level, the
-// held-out split, the window and how samples are drawn), the checks on the text and on the models its stages use,
-// its memory estimate and the size of each model.
+// held-out split, the window and how samples are drawn), the checks on the text and on the models its stages use (a
+// transformer's context covers the window, and it fits the memory budget), its memory estimate and each model's size.
 
 import * as v from 'valibot';
 import {
   choice,
   int,
+  MEMORY_BUDGET_FLOATS,
   metricFloats,
+  mib,
   num,
   stageOf,
   type PreferenceStage,
@@ -103,6 +105,34 @@ function textWeights(run: TextRun): Map<string, number> {
   return new Map(Object.entries(run.models ?? {}).map(([name, m]) => [name, modelSizes(m).params(m, V + 1, V)]));
 }
 
+/** The pairs of the world's JSONL (0 without it). */
+const pairCount = (w: TextWorld): number => (w.pairs === '' ? 0 : parsePairs(w.pairs).pairs.length);
+
+/**
+ * Floats each model's passes need at the peak of the stage that needs most of them (0 for per-row models): its
+ * training passes (two for preference: chosen and rejected), the held-out windows, the sampler's pass over a window,
+ * and a preference stage's one pass over every pair that scores the reference.
+ */
+function passFloats(run: TextRun): Map<string, number> {
+  const w = run.world;
+  const V = vocabSize(w);
+  const T = w.window;
+  const models = run.models ?? {};
+  const pairs = pairCount(w);
+  const peak = new Map<string, number>();
+  for (const s of run.stages) {
+    if (!isTextStage(s) || s.model === undefined || !Object.hasOwn(models, s.model)) continue;
+    const m = models[s.model];
+    const size = modelSizes(m);
+    const pref = s.kind === 'preference';
+    const floats =
+      size.pass(m, pref ? 2 * s.batch : s.batch, T, V, true) +
+      size.pass(m, w.evalWindows + w.samples + (pref ? pairs : 0), T, V, false);
+    peak.set(s.model, Math.max(peak.get(s.model) ?? 0, floats));
+  }
+  return peak;
+}
+
 /** Models with grads and moments, the window tables, and the largest pass's activations. */
 function textFloats(run: TextRun): number {
   const w = run.world;
@@ -113,7 +143,7 @@ function textFloats(run: TextRun): number {
   let widest = V;
   for (const m of Object.values(run.models ?? {})) widest = Math.max(widest, modelSizes(m).widest(m));
   const bytes = utf8Length(corpusText(w));
-  const pairs = w.pairs === '' ? 0 : parsePairs(w.pairs).pairs.length;
+  const pairs = pairCount(w);
   const data = Math.min(bytes * T, MAX_WINDOW_CELLS + T) + w.evalWindows * T * 2 + pairs * (4 * T + 2);
   let peak = 0;
   for (const s of run.stages) {
@@ -121,7 +151,35 @@ function textFloats(run: TextRun): number {
     const rows = Math.max(s.kind === 'preference' ? 2 * s.batch : s.batch, w.evalWindows, pairs) * T;
     peak = Math.max(peak, rows * (4 * widest + 4 * V + 8));
   }
-  return params * 5 + data + peak + metricFloats(run);
+  let passes = 0;
+  for (const f of passFloats(run).values()) passes += f;
+  return params * 5 + data + peak + passes + metricFloats(run);
+}
+
+/** A transformer's fields that do not fit together, a context shorter than the window, a model over the budget. */
+function transformerProblems(run: TextRun): string[] {
+  const problems: string[] = [];
+  const weights = textWeights(run);
+  const passes = passFloats(run);
+  const T = run.world.window;
+  for (const [name, m] of Object.entries(run.models ?? {})) {
+    const own = modelSizes(m).problems(m);
+    for (const p of own) problems.push(`models.${name}.${p}`);
+    if (m.kind !== 'transformer') continue;
+    // Position t reads the token before it (BOS at position 0): a window of T tokens is T positions.
+    if (m.context < T) {
+      problems.push(`models.${name}.context: must be at least the world's window of ${T} (got ${m.context})`);
+      continue;
+    }
+    if (own.length > 0) continue;
+    const params = weights.get(name) ?? 0;
+    const floats = 5 * params + (passes.get(name) ?? 0);
+    if (floats > MEMORY_BUDGET_FLOATS)
+      problems.push(
+        `models.${name}: this transformer would need ${mib(floats)} MiB (${params.toLocaleString('en-US')} parameters with gradients, Adam moments and a copy, activations over windows of ${T} tokens), over the ${mib(MEMORY_BUDGET_FLOATS)} MiB budget of a browser tab: lower its width or layers, or the batch, window or held-out windows`,
+      );
+  }
+  return problems;
 }
 
 /** What is wrong with the corpus: empty, too large, not Unicode, too many characters, too short for the window. */
@@ -214,11 +272,7 @@ function textRunProblems(run: TextRun, worldOf: (stageKind: string) => string): 
   problems.push(...preferenceProblems(run));
   const models = run.models ?? {};
   const names = Object.keys(models);
-  for (const [name, m] of Object.entries(models))
-    if (m.kind !== 'token-mlp')
-      problems.push(
-        `models.${name}.kind: the text world trains token-mlp models; a ${m.kind} is not supported there yet`,
-      );
+  problems.push(...transformerProblems(run));
   run.stages.forEach((s, i) => {
     if (isTextStage(s) && s.model !== undefined && !Object.hasOwn(models, s.model))
       problems.push(`stages.${i}.model: no model named "${s.model}" in models (have: ${names.join(', ') || 'none'})`);
