@@ -1,6 +1,7 @@
 // Lessons as a student takes them, by accessible names only: open each from the list on the front page, commit to a
 // prediction (Run waits for one), run, read the explanation, and check that every number it quotes is the run's own:
-// recomputed from the CSV each run exports. With PREFLAB_LESSON_SCREENSHOTS=1 it also writes docs/lesson-N.png.
+// recomputed from the CSV each run exports. The cpu-fallback project runs them (playwright.config.ts says why). With
+// PREFLAB_LESSON_SCREENSHOTS=1 it also writes docs/lesson-N.png.
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { LESSONS, type Lesson } from '../../src/lab/lessons';
@@ -29,7 +30,7 @@ async function predictAndRun(page: Page, lesson: Lesson, choice: string): Promis
   await page.getByRole('group', { name: lesson.question }).getByRole('radio', { name: choice }).check();
   await run.click();
   await expect(page.getByRole('radio', { name: choice })).toBeDisabled();
-  // Each run trains the preset in full on SwiftShader: minutes on a loaded machine, never a tight limit.
+  // Each run trains the lesson's presets in full: minutes on a loaded machine, never a tight limit.
   await expect(page.getByRole('heading', { name: 'What the run showed' })).toBeVisible({ timeout: 300_000 });
 }
 
