@@ -62,16 +62,17 @@ export default defineConfig<PreflabOptions>({
   projects: [
     {
       name: 'webgpu',
-      testIgnore: /(screenshots|lessons)\.spec\.ts$/,
+      testIgnore: /(screenshots|lessons|labels)\.spec\.ts$/,
       use: { expectedBackend: 'webgpu', launchOptions: { executablePath, args: [...quiet, ...webgpu] } },
     },
     {
       // The smoke test again, in a browser without WebGPU: the CPU fallback must announce itself and still work.
-      // The fault tests too, but for those that break WebGPU objects (tagged @gpu). And the lessons, as a student
-      // whose browser has no WebGPU takes them: the lesson flow is the same on either backend, every other journey
-      // trains on WebGPU, and the CPU trains these small models several times faster than SwiftShader.
+      // The fault tests too, but for those that break WebGPU objects (tagged @gpu). And the lessons and your own
+      // labels, as a user whose browser has no WebGPU takes them: those flows are the same on either backend, the
+      // other journeys train the same stages on WebGPU, and the CPU trains these small models several times faster
+      // than SwiftShader.
       name: 'cpu-fallback',
-      testMatch: /(smoke|faults|lessons)\.spec\.ts$/,
+      testMatch: /(smoke|faults|lessons|labels)\.spec\.ts$/,
       grepInvert: /@gpu/,
       use: { expectedBackend: 'cpu', launchOptions: { executablePath, args: [...quiet, ...noWebgpu] } },
     },
